@@ -1,0 +1,1 @@
+"""my_api: an HTTP API service built from typed, functional pipelines."""

@@ -1,0 +1,86 @@
+"""The ASGI application, assembled from a container."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import databases
+from lagom import Container
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
+
+from my_api.adapters.api.crud_router import GenericCRUDRouter
+from my_api.adapters.api.health import health_routes
+from my_api.adapters.api.middleware.body_limit import BodyLimitMiddleware
+from my_api.adapters.api.middleware.request_id import RequestIdMiddleware
+from my_api.adapters.api.middleware.security_headers import SecurityHeadersMiddleware
+from my_api.adapters.api.problems import http_exception, unexpected_exception
+from my_api.application.catalog import RESOURCES
+from my_api.core.container import build_container
+from my_api.core.settings import Settings, load_settings
+from my_api.infrastructure.dialect import Dialect
+from my_api.infrastructure.logging import configure_logging
+from my_api.infrastructure.migrations import MigrationRunner, directory_for
+from my_api.shared.clock import Clock, IdFactory
+from my_api.shared.crud import CrudUseCases
+from my_api.shared.unit_of_work import UnitOfWork
+
+
+class StartupError(RuntimeError):
+    """The service cannot start; the message says why."""
+
+
+def create_app(container: Container) -> Starlette:
+    settings = container[Settings]
+    database = container[databases.Database]
+    dialect = container[Dialect]
+    uow, clock, new_id = container[UnitOfWork], container[Clock], container[IdFactory]
+
+    routes: list[BaseRoute] = [
+        *health_routes(database, timeout_seconds=settings.health_timeout_seconds)
+    ]
+    for resource in RESOURCES:
+        router = GenericCRUDRouter(
+            CrudUseCases(resource, uow, clock, new_id),
+            clock=clock,
+            require_if_match=settings.require_if_match,
+        )
+        routes += router.routes
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        await database.connect()
+        try:
+            if settings.migrate_on_start:
+                applied = await MigrationRunner(database, dialect, directory_for(dialect)).apply()
+                if not applied:
+                    raise StartupError(applied.failure())
+            yield
+        finally:
+            await database.disconnect()
+
+    return Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(RequestIdMiddleware, log_access=settings.access_log),
+            Middleware(
+                SecurityHeadersMiddleware, hsts_max_age_seconds=settings.hsts_max_age_seconds
+            ),
+            Middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes),
+        ],
+        exception_handlers={HTTPException: http_exception, Exception: unexpected_exception},
+        lifespan=lifespan,
+    )
+
+
+def app_from_environment() -> Starlette:
+    """Factory for ``uvicorn --factory``: settings from the environment, logging configured."""
+    settings = load_settings(os.environ).alt(lambda problems: StartupError("; ".join(problems)))
+    if not settings:
+        raise settings.failure()
+    configure_logging(settings.unwrap().log_level.value)
+    return create_app(build_container(settings.unwrap()))

@@ -1,0 +1,75 @@
+"""Reading a JSON request body into a plain object, or a problem saying why not.
+
+Numbers are parsed exactly (``Decimal``, never float), ``NaN``/``Infinity``
+and duplicate keys are refused, and the body must be one JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from returns.result import Failure, Result, Success
+from starlette.requests import Request
+
+from my_api.core.errors import AppError, MalformedRequest, UnsupportedMediaType
+
+JSON = ("application/json",)
+MERGE_PATCH = ("application/merge-patch+json", "application/json")
+
+
+class _Refused(ValueError):
+    pass
+
+
+def _no_constants(name: str) -> Any:
+    raise _Refused(f"{name} is not a JSON number")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        raise _Refused("an object repeats a key")
+    return document
+
+
+def media_type_error(content_type: str | None, accepted: tuple[str, ...]) -> AppError | None:
+    """None if ``content_type`` is one of ``accepted`` (in UTF-8), else the 415 error."""
+    media, _, parameters = (content_type or "").partition(";")
+    charset = parameters.strip().lower().removeprefix("charset=").strip('"')
+    if media.strip().lower() in accepted and charset in {"", "utf-8"}:
+        return None
+    return UnsupportedMediaType(content_type or "(none)", accepted)
+
+
+def parse_object(raw: bytes) -> Result[dict[str, Any], AppError]:
+    """
+    >>> parse_object(b'{"price": 1.10}').unwrap()
+    {'price': Decimal('1.10')}
+    >>> parse_object(b'[1]').failure().detail
+    'The request body must be a JSON object.'
+    """
+    try:
+        document = json.loads(
+            raw.decode("utf-8"),
+            parse_float=Decimal,
+            parse_constant=_no_constants,
+            object_pairs_hook=_unique_keys,
+        )
+    except _Refused as refused:
+        return Failure(MalformedRequest(f"The request body is not acceptable JSON: {refused}."))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return Failure(MalformedRequest("The request body is not valid UTF-8 JSON."))
+    if not isinstance(document, dict):
+        return Failure(MalformedRequest("The request body must be a JSON object."))
+    return Success(document)
+
+
+async def read_object(
+    request: Request, accepted: tuple[str, ...]
+) -> Result[dict[str, Any], AppError]:
+    refused = media_type_error(request.headers.get("content-type"), accepted)
+    if refused is not None:
+        return Failure(refused)
+    return parse_object(await request.body())

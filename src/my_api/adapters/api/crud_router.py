@@ -1,0 +1,166 @@
+"""GenericCRUDRouter: a resource declaration in, Starlette routes out.
+
+Every endpoint does three things: parse the request into values, call one
+use case, and hand the outcome to ``respond``. No endpoint knows which
+entity it serves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Generic, TypeVar
+from uuid import UUID
+
+import attrs
+from returns.future import FutureResult
+from returns.io import IOResult
+from returns.result import Failure, Result, Success
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from my_api.adapters.api.body import JSON, MERGE_PATCH, read_object
+from my_api.adapters.api.etags import etag, if_match, if_none_match
+from my_api.adapters.api.json import json_response
+from my_api.adapters.api.problems import error_response
+from my_api.adapters.api.query import page_request
+from my_api.core import context
+from my_api.core.errors import AppError, NotFound
+from my_api.shared.clock import Clock
+from my_api.shared.converter import format_timestamp, structure_input
+from my_api.shared.crud import CrudUseCases
+from my_api.shared.entity import StoredEntity
+from my_api.shared.io_edge import performed
+from my_api.shared.pagination import Page
+from my_api.shared.preconditions import Expectation
+
+E = TypeVar("E", bound=StoredEntity)
+C = TypeVar("C", bound=attrs.AttrsInstance)
+R = TypeVar("R", bound=attrs.AttrsInstance)
+T = TypeVar("T")
+
+API_PREFIX = "/api/v1"
+
+
+def respond(
+    request: Request, outcome: IOResult[T, AppError], render: Callable[[T], Response]
+) -> Response:
+    """The single place a pipeline's outcome becomes a response."""
+    result = performed(outcome)
+    if isinstance(result, Failure):
+        return error_response(result.failure(), request.url.path)
+    return render(result.unwrap())
+
+
+class GenericCRUDRouter(Generic[E, C, R]):
+    def __init__(
+        self, use_cases: CrudUseCases[E, C, R], *, clock: Clock, require_if_match: bool
+    ) -> None:
+        self._cases = use_cases
+        self._resource = use_cases.resource
+        self._clock = clock
+        self._require_if_match = require_if_match
+        self.collection = f"{API_PREFIX}/{self._resource.name}"
+
+    @property
+    def routes(self) -> list[Route]:
+        member = self.collection + "/{id}"
+        return [
+            Route(self.collection, self.list, methods=["GET"]),
+            Route(self.collection, self.create, methods=["POST"]),
+            Route(member, self.get, methods=["GET"]),
+            Route(member, self.replace, methods=["PUT"]),
+            Route(member, self.patch, methods=["PATCH"]),
+            Route(member, self.delete, methods=["DELETE"]),
+        ]
+
+    # -- rendering -----------------------------------------------------------------
+
+    def _envelope(self, entity: E, status_code: int = 200, **headers: str) -> Response:
+        document = {
+            "data": self._resource.view(entity),
+            "request_id": context.request_id.get(),
+            "timestamp": format_timestamp(self._clock()),
+        }
+        return json_response(document, status_code, {"ETag": etag(entity.version), **headers})
+
+    def _page(self, page: Page[E]) -> Response:
+        return json_response(
+            {
+                "items": [self._resource.view(entity) for entity in page.items],
+                "total": page.total,
+                "page": page.request.page,
+                "size": page.request.size,
+                "pages": page.pages,
+                "has_next": page.has_next,
+                "has_previous": page.has_previous,
+            }
+        )
+
+    def _entity_id(self, request: Request) -> Result[UUID, AppError]:
+        raw: str = request.path_params["id"]
+        try:
+            return Success(UUID(raw))
+        except ValueError:
+            return Failure(NotFound(self._resource.name, raw))
+
+    def _expectation(self, request: Request) -> Expectation:
+        return if_match(request.headers.get("if-match"), required=self._require_if_match)
+
+    # -- endpoints -----------------------------------------------------------------
+
+    async def list(self, request: Request) -> Response:
+        outcome = await FutureResult.from_result(
+            page_request(request.query_params.multi_items())
+        ).bind(self._cases.list)
+        return respond(request, outcome, self._page)
+
+    async def create(self, request: Request) -> Response:
+        outcome = await (
+            FutureResult(read_object(request, JSON))
+            .bind_result(lambda document: structure_input(document, self._resource.create))
+            .bind(self._cases.create)
+        )
+        return respond(
+            request,
+            outcome,
+            lambda entity: self._envelope(entity, 201, Location=f"{self.collection}/{entity.id}"),
+        )
+
+    async def get(self, request: Request) -> Response:
+        outcome = await FutureResult.from_result(self._entity_id(request)).bind(self._cases.get)
+
+        def render(entity: E) -> Response:
+            tag = etag(entity.version)
+            if if_none_match(request.headers.get("if-none-match"), tag):
+                return Response(status_code=304, headers={"ETag": tag})
+            return self._envelope(entity)
+
+        return respond(request, outcome, render)
+
+    async def replace(self, request: Request) -> Response:
+        expectation = self._expectation(request)
+        outcome = await FutureResult.from_result(self._entity_id(request)).bind(
+            lambda entity_id: (
+                FutureResult(read_object(request, JSON))
+                .bind_result(lambda document: structure_input(document, self._resource.replace))
+                .bind(lambda dto: self._cases.replace(entity_id, dto, expectation))
+            )
+        )
+        return respond(request, outcome, self._envelope)
+
+    async def patch(self, request: Request) -> Response:
+        expectation = self._expectation(request)
+        outcome = await FutureResult.from_result(self._entity_id(request)).bind(
+            lambda entity_id: FutureResult(read_object(request, MERGE_PATCH)).bind(
+                lambda document: self._cases.patch(entity_id, document, expectation)
+            )
+        )
+        return respond(request, outcome, self._envelope)
+
+    async def delete(self, request: Request) -> Response:
+        expectation = self._expectation(request)
+        outcome = await FutureResult.from_result(self._entity_id(request)).bind(
+            lambda id_: self._cases.delete(id_, expectation)
+        )
+        return respond(request, outcome, lambda _: Response(status_code=204))

@@ -1,0 +1,74 @@
+"""The generic raw-SQL adapter of ``AsyncRepository``, for any declared entity."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+from returns.result import Failure, Result, Success
+
+from my_api.adapters.repositories.sql_statements import CompiledTable
+from my_api.core.errors import AppError, NotFound, PreconditionFailed
+from my_api.infrastructure.db_errors import guarded
+from my_api.infrastructure.executor import Row, SqlExecutor
+from my_api.shared.entity import StoredEntity
+from my_api.shared.table import EntityTable
+
+E = TypeVar("E", bound=StoredEntity)
+
+
+class SqlRepository(Generic[E]):
+    """Rows of one table on one held connection; SQL text comes precompiled."""
+
+    def __init__(self, executor: SqlExecutor, table: EntityTable[E], sql: CompiledTable) -> None:
+        self._executor = executor
+        self._table = table
+        self._sql = sql
+        self._id_encoder = sql.encoders[sql.attributes.index("id")]
+
+    def _to_row(self, entity: E) -> list[Any]:
+        return [
+            encode(getattr(entity, attribute))
+            for attribute, encode in zip(self._sql.attributes, self._sql.encoders, strict=True)
+        ]
+
+    def _from_row(self, row: Row) -> E:
+        values = {
+            attribute: decode(value)
+            for attribute, decode, value in zip(
+                self._sql.attributes, self._sql.decoders, row, strict=True
+            )
+        }
+        return self._table.entity(**values)
+
+    @guarded
+    async def get(self, entity_id: UUID) -> Result[E, AppError]:
+        row = await self._executor.fetch_one(self._sql.select_live, [self._id_encoder(entity_id)])
+        if row is None:
+            return Failure(NotFound(self._table.name, str(entity_id)))
+        return Success(self._from_row(row))
+
+    @guarded
+    async def add(self, entity: E) -> Result[E, AppError]:
+        await self._executor.execute(self._sql.insert, self._to_row(entity))
+        return Success(entity)
+
+    @guarded
+    async def update(self, entity: E, *, expected_version: int) -> Result[E, AppError]:
+        row = await self._executor.fetch_one(
+            self._sql.update, [*self._to_row(entity), expected_version]
+        )
+        if row is None:
+            return Failure(PreconditionFailed())
+        return Success(entity)
+
+    @guarded
+    async def page(self, *, offset: int, limit: int) -> Result[Sequence[E], AppError]:
+        rows = await self._executor.fetch_all(self._sql.page, [limit, offset])
+        return Success([self._from_row(row) for row in rows])
+
+    @guarded
+    async def count(self) -> Result[int, AppError]:
+        row = await self._executor.fetch_one(self._sql.count, [])
+        return Success(int(row[0]) if row is not None else 0)

@@ -1,0 +1,121 @@
+"""The SQL unit of work: one held connection per unit, commit only on Success.
+
+Holding one connection for the whole unit matters on PostgreSQL: outside a
+held connection ``databases`` checks a pooled connection out and back in
+(running asyncpg's reset query) for every statement. Acquisition is bounded
+because ``databases`` itself would wait forever on an exhausted pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+from uuid import UUID
+
+import databases
+from returns.future import FutureResult
+from returns.io import IOFailure
+from returns.result import Failure, Result
+
+from my_api.adapters.repositories.sql_repository import SqlRepository
+from my_api.adapters.repositories.sql_statements import CompiledTable, compile_table
+from my_api.core.errors import AppError
+from my_api.infrastructure.db_errors import DATABASE_ERRORS, database_failure
+from my_api.infrastructure.dialect import Dialect, DialectName
+from my_api.infrastructure.executor import (
+    PostgresExecutor,
+    PostgresTransactions,
+    SqlExecutor,
+    SqliteExecutor,
+    SqliteTransactions,
+)
+from my_api.shared.entity import StoredEntity
+from my_api.shared.io_edge import performed
+from my_api.shared.repository import AsyncRepository
+from my_api.shared.table import EntityTable
+from my_api.shared.unit_of_work import Session
+
+E = TypeVar("E")
+T = TypeVar("T")
+Work = Callable[[Session], FutureResult[T, AppError]]
+
+
+class SqlSession:
+    def __init__(self, executor: SqlExecutor, compiled: dict[str, CompiledTable]) -> None:
+        self._executor = executor
+        self._compiled = compiled
+
+    def repository(self, table: EntityTable[E]) -> AsyncRepository[E, UUID]:
+        repository: SqlRepository[StoredEntity] = SqlRepository(
+            self._executor,
+            table,  # type: ignore[arg-type]
+            self._compiled[table.name],
+        )
+        return repository  # type: ignore[return-value]
+
+
+class SqlUnitOfWork:
+    def __init__(
+        self,
+        database: databases.Database,
+        dialect: Dialect,
+        tables: Iterable[EntityTable[Any]],
+        *,
+        acquire_timeout: float,
+    ) -> None:
+        self._database = database
+        self._dialect = dialect
+        self._acquire_timeout = acquire_timeout
+        # SQL text for every declared table is built here, once, not per request.
+        self._compiled = {table.name: compile_table(table.mapping, dialect) for table in tables}
+
+    def atomically(self, work: Work[T]) -> FutureResult[T, AppError]:
+        return FutureResult(self._run(work, transactional=True))
+
+    def reading(self, work: Work[T]) -> FutureResult[T, AppError]:
+        return FutureResult(self._run(work, transactional=False))
+
+    async def _run(self, work: Work[T], *, transactional: bool) -> Result[T, AppError]:
+        connection = self._database.connection()
+        try:
+            async with asyncio.timeout(self._acquire_timeout):
+                await connection.__aenter__()
+        except DATABASE_ERRORS as error:
+            return Failure(database_failure(error))
+        try:
+            raw = connection.raw_connection
+            if self._dialect.name is DialectName.POSTGRESQL:
+                executor: SqlExecutor = PostgresExecutor(raw)
+                transactions: PostgresTransactions | SqliteTransactions = PostgresTransactions(raw)
+            else:
+                executor = SqliteExecutor(raw)
+                transactions = SqliteTransactions(raw)
+            session = SqlSession(executor, self._compiled)
+            if not transactional:
+                return performed(await work(session))
+            return await _in_transaction(transactions, work, session)
+        finally:
+            await connection.__aexit__(None, None, None)
+
+
+async def _in_transaction(
+    transactions: PostgresTransactions | SqliteTransactions, work: Work[T], session: Session
+) -> Result[T, AppError]:
+    try:
+        await transactions.begin()
+    except DATABASE_ERRORS as error:
+        return Failure(database_failure(error))
+    try:
+        outcome = await work(session)
+    except BaseException:
+        await transactions.rollback()
+        raise
+    if isinstance(outcome, IOFailure):
+        await transactions.rollback()
+        return performed(outcome)
+    try:
+        await transactions.commit()
+    except DATABASE_ERRORS as error:
+        return Failure(database_failure(error))
+    return performed(outcome)

@@ -1,0 +1,1 @@
+"""Resource declarations: the DTOs and mappings that plug entities into the generics."""

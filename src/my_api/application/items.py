@@ -1,0 +1,55 @@
+"""The items resource, declared: DTOs and table mapping. Everything else is generic."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import attrs
+
+from my_api.domain.item import DESCRIPTION, NAME, PRICE, QUANTITY, Item
+from my_api.domain.rules import to_cents
+from my_api.shared.resource import Resource
+from my_api.shared.table import Column, ColumnType, EntityTable, TableMapping
+
+
+@attrs.frozen(kw_only=True)
+class ItemCreate:
+    """POST body. ``description`` may be omitted."""
+
+    name: str = attrs.field(validator=NAME)
+    description: str | None = attrs.field(default=None, validator=DESCRIPTION)
+    price: Decimal = attrs.field(converter=to_cents, validator=PRICE)
+    quantity: int = attrs.field(validator=QUANTITY)
+
+
+@attrs.frozen(kw_only=True)
+class ItemReplace:
+    """PUT body (full replacement; PATCH merges into it). ``description`` may be omitted (null)."""
+
+    name: str = attrs.field(validator=NAME)
+    description: str | None = attrs.field(default=None, validator=DESCRIPTION)
+    price: Decimal = attrs.field(converter=to_cents, validator=PRICE)
+    quantity: int = attrs.field(validator=QUANTITY)
+
+
+ITEM_TABLE = EntityTable(
+    entity=Item,
+    mapping=TableMapping(
+        table="items",
+        columns=(
+            Column("id", ColumnType.UUID),
+            Column("name", ColumnType.TEXT),
+            Column("description", ColumnType.TEXT),
+            Column("price", ColumnType.DECIMAL),
+            Column("quantity", ColumnType.INTEGER),
+            Column("created_at", ColumnType.TIMESTAMP),
+            Column("updated_at", ColumnType.TIMESTAMP),
+            Column("version", ColumnType.INTEGER),
+            Column("deleted_at", ColumnType.TIMESTAMP),
+        ),
+    ),
+)
+
+ITEMS: Resource[Item, ItemCreate, ItemReplace] = Resource(
+    name="items", table=ITEM_TABLE, create=ItemCreate, replace=ItemReplace
+)

@@ -1,0 +1,100 @@
+"""The ``my-api`` command: ``serve`` and ``migrate``.
+
+Configuration errors and unreachable databases end in one line naming the
+problem and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+
+from my_api.core.settings import Settings, load_settings
+from my_api.infrastructure.database import create_database, dialect_of
+from my_api.infrastructure.db_errors import DATABASE_ERRORS
+from my_api.infrastructure.migrations import MigrationRunner, directory_for
+
+EXIT_CONFIG = 2
+EXIT_FAILED = 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="my-api", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the HTTP service")
+    serve.add_argument("--host", help="interface to bind (default: MY_API_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to bind (default: MY_API_PORT or 8000)")
+    serve.add_argument("--reload", action="store_true", help="restart when source files change")
+    migrate = commands.add_parser("migrate", help="apply pending migrations")
+    migrate.add_argument("--status", action="store_true", help="only report what is applied")
+    return parser
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"my-api: {message}", file=sys.stderr)  # noqa: T201 - this is the CLI's voice
+    return code
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    port = args.port if args.port is not None else settings.port
+    if not 1 <= port <= 65535:
+        return _fail(f"--port: must be between 1 and 65535 (got {port})", EXIT_CONFIG)
+    uvicorn.run(
+        "my_api.adapters.api.app:app_from_environment",
+        factory=True,
+        host=args.host or settings.host,
+        port=port,
+        reload=args.reload,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+    )
+    return 0
+
+
+async def _migrate(settings: Settings, *, status_only: bool) -> int:
+    database = create_database(settings)
+    dialect = dialect_of(settings)
+    runner = MigrationRunner(database, dialect, directory_for(dialect))
+    try:
+        await database.connect()
+        if status_only:
+            statuses = await runner.status()
+            if not statuses:
+                return _fail(statuses.failure(), EXIT_FAILED)
+            for status in statuses.unwrap():
+                print(f"{status.version:04d}_{status.name}: {status.state.value}")  # noqa: T201
+            return 0
+        applied = await runner.apply()
+    except DATABASE_ERRORS as error:
+        return _fail(f"cannot use the database: {type(error).__name__}: {error}", EXIT_FAILED)
+    finally:
+        await database.disconnect()
+    if not applied:
+        return _fail(applied.failure(), EXIT_FAILED)
+    ran = applied.unwrap()
+    for migration in ran:
+        print(f"applied {migration.label}")  # noqa: T201
+    print(f"{len(ran)} migration(s) applied; the database is up to date")  # noqa: T201
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    loaded = load_settings(os.environ)
+    if not loaded:
+        problems = loaded.failure()
+        return _fail("invalid configuration:\n  " + "\n  ".join(problems), EXIT_CONFIG)
+    settings = loaded.unwrap()
+    if args.command == "serve":
+        return _serve(settings, args)
+    return asyncio.run(_migrate(settings, status_only=args.status))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

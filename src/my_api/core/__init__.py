@@ -1,0 +1,1 @@
+"""Settings, the error vocabulary and the composition root."""

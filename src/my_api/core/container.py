@@ -1,0 +1,45 @@
+"""The composition root: the one place that decides which adapter serves which port.
+
+Built from settings; tests replace bindings here (``container[Clock] = ...``)
+before the app is created. Use cases never see the container: the app
+resolves what each router needs once, at start-up, not per request.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import databases
+from lagom import Container
+from lagom.definitions import PlainInstance
+
+from my_api.adapters.repositories.sql_unit_of_work import SqlUnitOfWork
+from my_api.application.catalog import RESOURCES
+from my_api.core.settings import Settings
+from my_api.infrastructure.database import create_database, dialect_of
+from my_api.infrastructure.dialect import Dialect
+from my_api.shared.clock import Clock, IdFactory, new_id, utc_now
+from my_api.shared.unit_of_work import UnitOfWork
+
+T = TypeVar("T")
+
+
+def _itself(value: T) -> PlainInstance[T]:
+    """Bind a function as the value; lagom would otherwise call it as a factory."""
+    return PlainInstance(value)  # type: ignore[no-untyped-call]
+
+
+def build_container(settings: Settings) -> Container:
+    container = Container()
+    container[Settings] = settings
+    container[Dialect] = _itself(dialect_of(settings))
+    container[databases.Database] = create_database(settings)
+    container[Clock] = _itself(utc_now)
+    container[IdFactory] = _itself(new_id)
+    container[UnitOfWork] = lambda c: SqlUnitOfWork(
+        c[databases.Database],
+        c[Dialect],
+        [resource.table for resource in RESOURCES],
+        acquire_timeout=settings.db_acquire_timeout_seconds,
+    )
+    return container

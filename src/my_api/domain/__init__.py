@@ -1,0 +1,1 @@
+"""Entities and their rules: pure, no IO, no framework imports."""

@@ -1,0 +1,95 @@
+"""Field rules as attrs validators, written once and shared by entities and DTOs.
+
+A rule raises ``RuleViolation`` (a ``ValueError``) naming a stable machine
+code; the converter turns it into a per-field error for the client.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+
+class RuleViolation(ValueError):
+    """A value broke a domain rule; ``code`` is stable, ``message`` is for people."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _reject(code: str, message: str) -> None:
+    raise RuleViolation(code, message)
+
+
+def text(*, min_length: int, max_length: int, nullable: bool = False) -> Any:
+    """Text of bounded length (in code points) that PostgreSQL can store.
+
+    NUL and unpaired surrogates are refused: PostgreSQL's ``text`` cannot hold
+    the first and UTF-8 cannot encode the second.
+    """
+
+    def check(_: object, _attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None and nullable:
+            return
+        if not isinstance(value, str):
+            _reject("type", "must be a string" + (" or null" if nullable else ""))
+            return
+        if len(value) < min_length:
+            _reject("too_short", f"must have at least {min_length} character(s)")
+        if len(value) > max_length:
+            _reject("too_long", f"must have at most {max_length} characters")
+        if "\x00" in value:
+            _reject("invalid_character", "must not contain the NUL character")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            _reject("invalid_character", "must be valid Unicode (no lone surrogates)")
+
+    return check
+
+
+def integer(*, minimum: int, maximum: int) -> Any:
+    def check(_: object, _attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, int) or isinstance(value, bool):
+            _reject("type", "must be an integer")
+            return
+        if not minimum <= value <= maximum:
+            _reject("out_of_range", f"must be between {minimum} and {maximum}")
+
+    return check
+
+
+CENT = Decimal("0.01")
+
+
+def money(*, integer_digits: int) -> Any:
+    """A positive amount with at most ``integer_digits`` digits before the point and two after."""
+    limit = Decimal(10) ** integer_digits
+
+    def check(_: object, _attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, Decimal):
+            _reject("type", "must be a decimal number")
+            return
+        if not value.is_finite():
+            _reject("type", "must be a finite decimal number")
+        elif value <= 0:
+            _reject("out_of_range", "must be greater than 0")
+        elif value >= limit:
+            _reject("out_of_range", f"must have at most {integer_digits} integer digits")
+        elif value != value.quantize(CENT):
+            _reject("too_precise", "must have at most 2 decimal places")
+
+    return check
+
+
+def to_cents(value: Any) -> Any:
+    """Present an exact amount with two decimals; leave anything else for the validator."""
+    if isinstance(value, Decimal) and value.is_finite() and abs(value) < 10**20:
+        cents = value.quantize(CENT)
+        if cents == value:
+            return cents
+    return value

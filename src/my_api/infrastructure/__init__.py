@@ -1,0 +1,1 @@
+"""Technical plumbing: database connections, migrations, logging."""

@@ -1,0 +1,56 @@
+"""Building the ``databases.Database`` for the configured URL.
+
+SQLite connections are created through a ``sqlite3.Connection`` subclass so
+that every new connection gets its PRAGMAs (``foreign_keys`` is per
+connection and off by default). PostgreSQL gets an explicitly sized pool.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import databases
+
+from my_api.core.settings import Settings
+from my_api.infrastructure.dialect import SQLITE, Dialect, dialect_for
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+class _PragmaConnection(sqlite3.Connection):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.execute("PRAGMA foreign_keys = ON")
+        self.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        # WAL lets readers proceed while one writer commits.
+        self.execute("PRAGMA journal_mode = WAL")
+        self.execute("PRAGMA synchronous = NORMAL")
+
+
+def dialect_of(settings: Settings) -> Dialect:
+    dialect = dialect_for(settings.database_url)
+    if dialect is None:  # pragma: no cover - Settings validates the scheme
+        raise ValueError(f"unsupported database URL scheme in {settings.database_url!r}")
+    return dialect
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file a ``sqlite:///path`` URL names (None for in-memory URLs)."""
+    path = url.split("///", 1)[1].split("?", 1)[0] if "///" in url else ""
+    return Path(path) if path and path != ":memory:" and not path.startswith("file:") else None
+
+
+def create_database(settings: Settings) -> databases.Database:
+    url = settings.database_url
+    if dialect_of(settings) is SQLITE:
+        path = sqlite_path(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        return databases.Database(url, factory=_PragmaConnection)
+    return databases.Database(
+        url,
+        min_size=settings.db_pool_min_size,
+        max_size=settings.db_pool_max_size,
+    )

@@ -1,0 +1,1 @@
+"""The generic building blocks every resource is declared with."""

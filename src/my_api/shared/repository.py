@@ -1,0 +1,40 @@
+"""The repository port: how pipelines read and write one kind of entity.
+
+Every adapter (SQL on SQLite and PostgreSQL, in-memory) passes the same
+contract suite, ``tests/contract/test_repository_contract.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, TypeVar, runtime_checkable
+
+from returns.future import FutureResult
+
+from my_api.core.errors import AppError
+
+E = TypeVar("E")
+ID_contra = TypeVar("ID_contra", contravariant=True)
+
+
+@runtime_checkable
+class AsyncRepository(Protocol[E, ID_contra]):
+    """Live (not soft-deleted) entities of one type, keyed by ``ID``."""
+
+    def get(self, entity_id: ID_contra) -> FutureResult[E, AppError]:
+        """The live entity, or ``NotFound``."""
+
+    def add(self, entity: E) -> FutureResult[E, AppError]:
+        """Store a new entity; an existing id is a ``Conflict``."""
+
+    def update(self, entity: E, *, expected_version: int) -> FutureResult[E, AppError]:
+        """Compare-and-set: write ``entity`` only if the stored live row still has
+        ``expected_version``; otherwise ``PreconditionFailed`` and nothing changes.
+        Soft deletion is an update that sets ``deleted_at``.
+        """
+
+    def page(self, *, offset: int, limit: int) -> FutureResult[Sequence[E], AppError]:
+        """Live entities in id order (creation order for UUIDv7 ids)."""
+
+    def count(self) -> FutureResult[int, AppError]:
+        """How many live entities there are."""

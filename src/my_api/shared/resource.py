@@ -1,0 +1,76 @@
+"""A resource declaration: everything the generics need to serve one entity.
+
+Declaring an entity, its DTOs and its table mapping is all a new resource
+takes; CRUD pipelines, SQL, routes and JSON come from ``shared/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, Generic, TypeVar, cast
+from uuid import UUID
+
+import attrs
+from returns.result import Result
+
+from my_api.core.errors import AppError
+from my_api.shared.converter import CONVERTER, structure_input
+from my_api.shared.merge_patch import merge_patch
+from my_api.shared.table import EntityTable
+
+E = TypeVar("E")
+C = TypeVar("C", bound=attrs.AttrsInstance)
+R = TypeVar("R", bound=attrs.AttrsInstance)
+
+
+def _fields(dto: attrs.AttrsInstance) -> dict[str, Any]:
+    return attrs.asdict(dto, recurse=False)
+
+
+@attrs.frozen
+class Resource(Generic[E, C, R]):
+    """``create`` is the POST body; ``replace`` the PUT body, which PATCH merges into.
+
+    Every DTO field must be an entity attribute of the same name; the
+    bookkeeping attributes (id, timestamps, version) belong to the generics.
+    """
+
+    name: str
+    table: EntityTable[E]
+    create: type[C]
+    replace: type[R]
+    # Entity attributes never shown to clients.
+    hidden: frozenset[str] = frozenset({"deleted_at"})
+
+    def new(self, dto: C, *, entity_id: UUID, now: datetime) -> E:
+        build = cast(Callable[..., E], self.table.entity)
+        return build(
+            id=entity_id,
+            created_at=now,
+            updated_at=now,
+            version=1,
+            deleted_at=None,
+            **_fields(dto),
+        )
+
+    def replaced(self, current: E, dto: R) -> E:
+        return attrs.evolve(current, **_fields(dto))  # type: ignore[misc]
+
+    def writable(self, entity: E) -> dict[str, Any]:
+        """The client-controlled state of ``entity``, as the ``replace`` DTO sees it."""
+        return {field.name: getattr(entity, field.name) for field in attrs.fields(self.replace)}
+
+    def patched(self, current: E, patch: Mapping[str, Any]) -> Result[E, AppError]:
+        """Apply a JSON merge patch to the client-visible state, validated like a PUT."""
+        document = CONVERTER.unstructure(self.writable(current))
+        return structure_input(merge_patch(document, patch), self.replace).map(
+            lambda dto: self.replaced(current, dto)
+        )
+
+    def view(self, entity: E) -> dict[str, Any]:
+        """The JSON-ready representation clients see."""
+        document: dict[str, Any] = CONVERTER.unstructure(entity)
+        for name in self.hidden:
+            document.pop(name, None)
+        return document
