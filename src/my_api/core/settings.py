@@ -48,7 +48,7 @@ class Settings:
     log_level: LogLevel = LogLevel.INFO
     access_log: bool = True
     max_body_bytes: int = attrs.field(default=1_048_576, validator=_between(1, 1 << 30))
-    db_pool_min_size: int = attrs.field(default=1, validator=_between(1, 1000))
+    db_pool_min_size: int = attrs.field(default=1, validator=_between(0, 1000))
     db_pool_max_size: int = attrs.field(default=10, validator=_between(1, 1000))
     db_acquire_timeout_seconds: float = attrs.field(default=5.0, validator=_between(0.01, 300))
     health_timeout_seconds: float = attrs.field(default=2.0, validator=_between(0.01, 60))

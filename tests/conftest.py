@@ -1,0 +1,177 @@
+"""Shared fixtures: real databases, a migrated schema, and an in-process HTTP client.
+
+PostgreSQL tests read the server from ``MY_API_TEST_POSTGRES_URL`` (an admin
+URL; each test session creates and drops its own database there). Without
+it they skip with a visible reason, unless ``MY_API_TEST_REQUIRE_SERVICES=1``
+(set by CI), in which case an absent or unreachable server fails the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import databases
+import httpx2
+import pytest
+import stamina
+from hypothesis import HealthCheck, settings
+from lagom import Container
+
+from my_api.adapters.api.app import create_app
+from my_api.core.container import build_container
+from my_api.core.settings import Settings
+from my_api.infrastructure.database import create_database, dialect_of
+from my_api.infrastructure.migrations import MigrationRunner, directory_for
+
+settings.register_profile(
+    "default",
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.register_profile("ci", parent=settings.get_profile("default"), max_examples=60)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+POSTGRES_ENV = "MY_API_TEST_POSTGRES_URL"
+REQUIRE_ENV = "MY_API_TEST_REQUIRE_SERVICES"
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_retry_backoff() -> Iterator[None]:
+    stamina.set_testing(True, attempts=1)
+    yield
+    stamina.set_testing(False)
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get(REQUIRE_ENV) == "1":
+        pytest.fail(f"{reason} (required because {REQUIRE_ENV}=1)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh, empty PostgreSQL database for this test session."""
+    admin_url = os.environ.get(POSTGRES_ENV)
+    if not admin_url:
+        _unavailable(
+            f"PostgreSQL tests need {POSTGRES_ENV}, e.g. postgresql://postgres@127.0.0.1:5432/test"
+        )
+    assert admin_url is not None
+    name = f"my_api_test_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = await asyncpg.connect(admin_url, timeout=5)
+    except (OSError, asyncpg.PostgresError) as error:
+        _unavailable(f"PostgreSQL at {POSTGRES_ENV} is unreachable: {error}")
+        raise
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    base = admin_url.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    admin = await asyncpg.connect(admin_url, timeout=5)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def _migrated(settings: Settings) -> None:
+    database = create_database(settings)
+    dialect = dialect_of(settings)
+    await database.connect()
+    try:
+        result = await MigrationRunner(database, dialect, directory_for(dialect)).apply()
+        assert result, result
+    finally:
+        await database.disconnect()
+
+
+@pytest.fixture(scope="session")
+async def migrated_postgres(postgres_url: str) -> str:
+    await _migrated(Settings(database_url=postgres_url))
+    return postgres_url
+
+
+async def _truncate(url: str) -> None:
+    connection = await asyncpg.connect(url)
+    try:
+        tables = await connection.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'schema_migrations'"
+        )
+        if tables:
+            names = ", ".join(f'"{row[0]}"' for row in tables)
+            await connection.execute(f"TRUNCATE {names}")
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database of each kind (one test run per backend).
+
+    Sync on purpose: it pulls the async session fixture by name, which pytest
+    cannot do from inside a running event loop.
+    """
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+        asyncio.run(_migrated(Settings(database_url=url)))
+        return url
+    url: str = request.getfixturevalue("migrated_postgres")
+    asyncio.run(_truncate(url))
+    return url
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[databases.Database]:
+    """A connected ``databases.Database`` on a migrated, empty schema."""
+    db = create_database(Settings(database_url=database_url))
+    await db.connect()
+    yield db
+    await db.disconnect()
+
+
+ClientFactory = Callable[..., AbstractAsyncContextManager[httpx2.AsyncClient]]
+
+
+@pytest.fixture
+def client_for() -> ClientFactory:
+    """Build the real app (lifespan included) and talk to it in-process.
+
+    ``client_for(url, overrides=..., **settings)``: ``overrides`` is a function
+    that may rebind anything in the container before the app is created.
+    """
+
+    @asynccontextmanager
+    async def open_client(
+        url: str,
+        overrides: Callable[[Container], None] | None = None,
+        **values: Any,
+    ) -> AsyncIterator[httpx2.AsyncClient]:
+        container = build_container(Settings(database_url=url, access_log=False, **values))
+        if overrides is not None:
+            overrides(container)
+        app = create_app(container)
+        transport = httpx2.ASGITransport(app=app, raise_app_exceptions=False)
+        async with app.router.lifespan_context(app):
+            async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
+                yield client
+
+    return open_client
+
+
+@pytest.fixture
+async def client(database_url: str, client_for: ClientFactory) -> AsyncIterator[httpx2.AsyncClient]:
+    """An HTTP client on the real app over each backend."""
+    async with client_for(database_url) as http:
+        yield http
