@@ -124,12 +124,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     cannot do from inside a running event loop.
     """
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.db'}"
-        asyncio.run(_migrated(Settings(database_url=url)))
-        return url
-    url: str = request.getfixturevalue("migrated_postgres")
-    asyncio.run(_truncate(url))
-    return url
+        sqlite_url = f"sqlite:///{tmp_path / 'test.db'}"
+        asyncio.run(_migrated(Settings(database_url=sqlite_url)))
+        return sqlite_url
+    postgres: str = request.getfixturevalue("migrated_postgres")
+    asyncio.run(_truncate(postgres))
+    return postgres
 
 
 @pytest.fixture
@@ -163,9 +163,11 @@ def client_for() -> ClientFactory:
             overrides(container)
         app = create_app(container)
         transport = httpx2.ASGITransport(app=app, raise_app_exceptions=False)
-        async with app.router.lifespan_context(app):
-            async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
-                yield client
+        async with (
+            app.router.lifespan_context(app),
+            httpx2.AsyncClient(transport=transport, base_url="http://test") as client,
+        ):
+            yield client
 
     return open_client
 

@@ -96,7 +96,7 @@ def directory_for(dialect: Dialect, root: Path = MIGRATIONS_ROOT) -> Path:
 
 
 def sqlite_statements(script: str) -> list[str]:
-    """Split a script into statements (``executescript`` would commit early).
+    r"""Split a script into statements (``executescript`` would commit early).
 
     A statement ends where a line ends and SQLite agrees the text so far is
     complete, so semicolons inside strings or triggers are safe; write one
