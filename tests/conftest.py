@@ -158,7 +158,8 @@ def client_for() -> ClientFactory:
         overrides: Callable[[Container], None] | None = None,
         **values: Any,
     ) -> AsyncIterator[httpx2.AsyncClient]:
-        container = build_container(Settings(database_url=url, access_log=False, **values))
+        # A clone: bindings made on it shadow the root's (lagom refuses to redefine).
+        container = build_container(Settings(database_url=url, access_log=False, **values)).clone()
         if overrides is not None:
             overrides(container)
         app = create_app(container)

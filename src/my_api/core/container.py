@@ -1,7 +1,8 @@
 """The composition root: the one place that decides which adapter serves which port.
 
-Built from settings; tests replace bindings here (``container[Clock] = ...``)
-before the app is created. Use cases never see the container: the app
+Built from settings; tests replace bindings on a clone of it
+(``container.clone()[Clock] = ...``; lagom refuses to redefine a binding in
+place) before the app is created. Use cases never see the container: the app
 resolves what each router needs once, at start-up, not per request.
 """
 

@@ -18,7 +18,8 @@ from my_api.adapters.api.health import health_routes
 from my_api.adapters.api.middleware.body_limit import BodyLimitMiddleware
 from my_api.adapters.api.middleware.request_id import RequestIdMiddleware
 from my_api.adapters.api.middleware.security_headers import SecurityHeadersMiddleware
-from my_api.adapters.api.problems import http_exception, unexpected_exception
+from my_api.adapters.api.middleware.unexpected_errors import UnexpectedErrorMiddleware
+from my_api.adapters.api.problems import http_exception
 from my_api.application.catalog import RESOURCES
 from my_api.core.container import build_container
 from my_api.core.settings import Settings, load_settings
@@ -71,8 +72,9 @@ def create_app(container: Container) -> Starlette:
                 SecurityHeadersMiddleware, hsts_max_age_seconds=settings.hsts_max_age_seconds
             ),
             Middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes),
+            Middleware(UnexpectedErrorMiddleware),
         ],
-        exception_handlers={HTTPException: http_exception, Exception: unexpected_exception},
+        exception_handlers={HTTPException: http_exception},
         lifespan=lifespan,
     )
 

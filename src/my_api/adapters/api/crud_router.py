@@ -7,7 +7,7 @@ entity it serves.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Generic, TypeVar
 from uuid import UUID
 
@@ -52,6 +52,17 @@ def respond(
     return render(result.unwrap())
 
 
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _by_method(endpoints: Mapping[str, Endpoint]) -> Endpoint:
+    async def dispatch(request: Request) -> Response:
+        # HEAD is served as GET (Starlette strips the body).
+        return await endpoints["GET" if request.method == "HEAD" else request.method](request)
+
+    return dispatch
+
+
 class GenericCRUDRouter(Generic[E, C, R]):
     def __init__(
         self, use_cases: CrudUseCases[E, C, R], *, clock: Clock, require_if_match: bool
@@ -64,14 +75,17 @@ class GenericCRUDRouter(Generic[E, C, R]):
 
     @property
     def routes(self) -> list[Route]:
-        member = self.collection + "/{id}"
+        """One route per path, so a 405 lists every method the path has in ``Allow``."""
+        on_collection: dict[str, Endpoint] = {"GET": self.list, "POST": self.create}
+        on_member: dict[str, Endpoint] = {
+            "GET": self.get,
+            "PUT": self.replace,
+            "PATCH": self.patch,
+            "DELETE": self.delete,
+        }
         return [
-            Route(self.collection, self.list, methods=["GET"]),
-            Route(self.collection, self.create, methods=["POST"]),
-            Route(member, self.get, methods=["GET"]),
-            Route(member, self.replace, methods=["PUT"]),
-            Route(member, self.patch, methods=["PATCH"]),
-            Route(member, self.delete, methods=["DELETE"]),
+            Route(self.collection, _by_method(on_collection), methods=list(on_collection)),
+            Route(self.collection + "/{id}", _by_method(on_member), methods=list(on_member)),
         ]
 
     # -- rendering -----------------------------------------------------------------

@@ -2,13 +2,11 @@
 
 Every failure a client sees goes through ``problem``: AppError values from
 pipelines, Starlette's HTTP exceptions (unknown route, wrong method, body too
-large) and unexpected exceptions (500, no internal text; the traceback goes
-to the log with the request id).
+large) and unexpected exceptions (``middleware/unexpected_errors.py``).
 """
 
 from __future__ import annotations
 
-import logging
 from http import HTTPStatus
 from typing import assert_never
 
@@ -30,8 +28,6 @@ from my_api.core.errors import (
     Unavailable,
     UnsupportedMediaType,
 )
-
-log = logging.getLogger(__name__)
 
 # Problem types this API defines; documented in docs/api.md#problems.
 TYPE_ROOT = "/problems/"
@@ -118,19 +114,4 @@ async def http_exception(request: Request, exc: Exception) -> Response:
         instance=request.url.path,
         detail=exc.detail if exc.detail != HTTPStatus(exc.status_code).phrase else None,
         headers=dict(exc.headers) if exc.headers else None,
-    )
-
-
-async def unexpected_exception(request: Request, exc: Exception) -> Response:
-    log.error(
-        "unhandled exception while serving %s %s",
-        request.method,
-        request.url.path,
-        exc_info=exc,
-    )
-    return problem(
-        500,
-        instance=request.url.path,
-        detail="An unexpected error occurred; quote the request id when reporting it.",
-        headers={"X-Request-ID": context.request_id.get()},
     )
