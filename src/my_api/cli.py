@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 import uvicorn
+from returns.result import Failure
 
 from my_api.core.settings import Settings, load_settings
 from my_api.infrastructure.database import create_database, dialect_of
@@ -44,6 +45,15 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     port = args.port if args.port is not None else settings.port
     if not 1 <= port <= 65535:
         return _fail(f"--port: must be between 1 and 65535 (got {port})", EXIT_CONFIG)
+    # Check the database (and migrate) before uvicorn starts: a failure in the
+    # app's lifespan would end in uvicorn's traceback rather than one clear line.
+    prepared = asyncio.run(
+        _migrate(settings, status_only=False, quiet=True)
+        if settings.migrate_on_start
+        else _connects(settings)
+    )
+    if prepared != 0:
+        return prepared
     uvicorn.run(
         "my_api.adapters.api.app:app_from_environment",
         factory=True,
@@ -57,7 +67,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _migrate(settings: Settings, *, status_only: bool) -> int:
+async def _migrate(settings: Settings, *, status_only: bool, quiet: bool = False) -> int:
     database = create_database(settings)
     dialect = dialect_of(settings)
     runner = MigrationRunner(database, dialect, directory_for(dialect))
@@ -65,7 +75,7 @@ async def _migrate(settings: Settings, *, status_only: bool) -> int:
         await database.connect()
         if status_only:
             statuses = await runner.status()
-            if not statuses:
+            if isinstance(statuses, Failure):
                 return _fail(statuses.failure(), EXIT_FAILED)
             for status in statuses.unwrap():
                 print(f"{status.version:04d}_{status.name}: {status.state.value}")  # noqa: T201
@@ -75,19 +85,30 @@ async def _migrate(settings: Settings, *, status_only: bool) -> int:
         return _fail(f"cannot use the database: {type(error).__name__}: {error}", EXIT_FAILED)
     finally:
         await database.disconnect()
-    if not applied:
+    if isinstance(applied, Failure):
         return _fail(applied.failure(), EXIT_FAILED)
     ran = applied.unwrap()
-    for migration in ran:
-        print(f"applied {migration.label}")  # noqa: T201
-    print(f"{len(ran)} migration(s) applied; the database is up to date")  # noqa: T201
+    if not quiet:
+        for migration in ran:
+            print(f"applied {migration.label}")  # noqa: T201
+        print(f"{len(ran)} migration(s) applied; the database is up to date")  # noqa: T201
+    return 0
+
+
+async def _connects(settings: Settings) -> int:
+    database = create_database(settings)
+    try:
+        await database.connect()
+    except DATABASE_ERRORS as error:
+        return _fail(f"cannot use the database: {type(error).__name__}: {error}", EXIT_FAILED)
+    await database.disconnect()
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     loaded = load_settings(os.environ)
-    if not loaded:
+    if isinstance(loaded, Failure):
         problems = loaded.failure()
         return _fail("invalid configuration:\n  " + "\n  ".join(problems), EXIT_CONFIG)
     settings = loaded.unwrap()

@@ -39,13 +39,13 @@ ITEM_TABLE = EntityTable(
         columns=(
             Column("id", ColumnType.UUID),
             Column("name", ColumnType.TEXT),
-            Column("description", ColumnType.TEXT),
+            Column("description", ColumnType.TEXT, nullable=True),
             Column("price", ColumnType.DECIMAL),
             Column("quantity", ColumnType.INTEGER),
             Column("created_at", ColumnType.TIMESTAMP),
             Column("updated_at", ColumnType.TIMESTAMP),
             Column("version", ColumnType.INTEGER),
-            Column("deleted_at", ColumnType.TIMESTAMP),
+            Column("deleted_at", ColumnType.TIMESTAMP, nullable=True),
         ),
     ),
 )

@@ -24,9 +24,16 @@ class _PragmaConnection(sqlite3.Connection):
         super().__init__(*args, **kwargs)
         self.execute("PRAGMA foreign_keys = ON")
         self.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        # WAL lets readers proceed while one writer commits.
-        self.execute("PRAGMA journal_mode = WAL")
         self.execute("PRAGMA synchronous = NORMAL")
+
+
+def _use_wal(path: Path) -> None:
+    """WAL lets readers proceed while one writer commits. The mode is stored in the
+    file, so it is set once here; switching per connection can fail as "locked".
+    """
+    with sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000) as connection:
+        connection.execute("PRAGMA journal_mode = WAL")
+    connection.close()
 
 
 def dialect_of(settings: Settings) -> Dialect:
@@ -48,6 +55,7 @@ def create_database(settings: Settings) -> databases.Database:
         path = sqlite_path(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
+            _use_wal(path)
         return databases.Database(url, factory=_PragmaConnection)
     return databases.Database(
         url,

@@ -56,10 +56,17 @@ class SqliteExecutor:
 
 
 class PostgresTransactions:
-    """Transaction control on a raw asyncpg connection."""
+    """Transaction control on a raw asyncpg connection.
 
-    def __init__(self, connection: asyncpg.Connection[Any]) -> None:
-        self._transaction = connection.transaction()
+    A read-only one is REPEATABLE READ: all its statements see one snapshot.
+    """
+
+    def __init__(self, connection: asyncpg.Connection[Any], *, read_only: bool = False) -> None:
+        self._transaction = (
+            connection.transaction(isolation="repeatable_read", readonly=True)
+            if read_only
+            else connection.transaction()
+        )
 
     async def begin(self) -> None:
         await self._transaction.start()
@@ -74,13 +81,15 @@ class PostgresTransactions:
 class SqliteTransactions:
     """``BEGIN IMMEDIATE`` takes the write lock up front: a deferred transaction
     that reads and then writes can fail with SQLITE_BUSY instead of waiting.
+    A read-only one is deferred: under WAL it reads one snapshot throughout.
     """
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: aiosqlite.Connection, *, read_only: bool = False) -> None:
         self._connection = connection
+        self._begin = "BEGIN" if read_only else "BEGIN IMMEDIATE"
 
     async def begin(self) -> None:
-        await self._connection.execute("BEGIN IMMEDIATE")
+        await self._connection.execute(self._begin)
 
     async def commit(self) -> None:
         await self._connection.execute("COMMIT")

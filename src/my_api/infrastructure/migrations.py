@@ -14,6 +14,7 @@ applied set is re-read inside the transaction.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import hashlib
 import re
@@ -27,6 +28,7 @@ import attrs
 import databases
 from returns.result import Failure, Result, Success
 
+from my_api.infrastructure.db_errors import DATABASE_ERRORS
 from my_api.infrastructure.dialect import Dialect, DialectName
 
 MIGRATIONS_ROOT = Path(__file__).resolve().parents[3] / "sql" / "migrations"
@@ -135,8 +137,8 @@ class MigrationRunner:
             return migrations
         async with self._database.connection() as connection:
             raw = connection.raw_connection
-            await self._execute(raw, _CREATE_LEDGER)
-            applied = await self._applied(raw)
+            # Read-only: a database without a ledger simply has nothing applied.
+            applied = await self._applied(raw) if await self._has_ledger(raw) else {}
         return Success(_states(migrations.unwrap(), applied))
 
     async def apply(self) -> Result[tuple[Migration, ...], str]:
@@ -159,11 +161,26 @@ class MigrationRunner:
                 ]
                 if edited:
                     return Failure(_edited_message(edited))
-                ran = [m for m in migrations if await self._apply_one(raw, m)]
-                return Success(tuple(ran))
+                return await self._apply_pending(raw, migrations)
             finally:
                 if postgres:
                     await raw.execute("SELECT pg_advisory_unlock($1)", ADVISORY_LOCK_KEY)
+
+    async def _apply_pending(
+        self, raw: Any, migrations: Sequence[Migration]
+    ) -> Result[tuple[Migration, ...], str]:
+        ran: list[Migration] = []
+        for migration in migrations:
+            try:
+                if await self._apply_one(raw, migration):
+                    ran.append(migration)
+            except DATABASE_ERRORS as error:
+                # An operator reads this, so the driver's own words are the point.
+                return Failure(
+                    f"migration {migration.label} failed and was rolled back "
+                    f"({len(ran)} applied before it): {type(error).__name__}: {error}"
+                )
+        return Success(tuple(ran))
 
     async def _apply_one(self, raw: Any, migration: Migration) -> bool:
         """Apply ``migration`` unless another runner already has; True if this one did."""
@@ -193,11 +210,19 @@ class MigrationRunner:
                 await raw.execute(record, *args)
             else:
                 await raw.execute(record, args)
-        except BaseException:
+        # Not BaseException: a coroutine being closed (GeneratorExit) must not await.
+        except (Exception, asyncio.CancelledError):
             await self._execute(raw, "ROLLBACK")
             raise
         await self._execute(raw, "COMMIT")
         return True
+
+    async def _has_ledger(self, raw: Any) -> bool:
+        if self._dialect.name is DialectName.POSTGRESQL:
+            return bool(await raw.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL"))
+        query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+        async with raw.execute(query) as cursor:
+            return await cursor.fetchone() is not None
 
     async def _applied(self, raw: Any) -> dict[int, tuple[str, str]]:
         query = "SELECT version, name, checksum FROM schema_migrations"

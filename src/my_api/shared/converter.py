@@ -24,7 +24,8 @@ from my_api.domain.rules import RuleViolation
 
 T = TypeVar("T")
 
-_DECIMAL_TEXT = re.compile(r"-?\d+(\.\d+)?")
+# ASCII digits only: \d would also admit Arabic-Indic or full-width digits.
+_DECIMAL_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 def _structure_str(value: object, _: type) -> str:
@@ -104,6 +105,9 @@ def structure_input(payload: Mapping[str, Any], cls: type[T]) -> Result[T, Inval
                 field.validator(None, field, value)
         except RuleViolation as violation:
             errors.append(FieldError(name, violation.message, violation.code))
+        except (ValueError, TypeError) as error:
+            # A plain attrs validator (not one of domain/rules.py) still names its field.
+            errors.append(FieldError(name, str(error) or "is not valid", "invalid"))
         else:
             values[name] = value
     if errors:

@@ -51,9 +51,10 @@ class Expectation:
     def lost_race(self, error: AppError) -> AppError:
         """A compare-and-set that lost to a concurrent writer.
 
-        With ``If-Match`` that is a failed precondition (412); without one the
-        client asserted nothing, so it is a plain conflict to retry (409).
+        With ``If-Match`` naming versions that is a failed precondition (412);
+        without one, or with ``*`` (which asserts only that the resource
+        exists), it is a plain conflict to retry (409).
         """
-        if isinstance(error, PreconditionFailed) and not self.sent:
+        if isinstance(error, PreconditionFailed) and (not self.sent or self.versions is None):
             return Conflict("The resource was modified concurrently; fetch it and retry.")
         return error

@@ -12,9 +12,9 @@ from typing import Any, Generic, TypeVar, cast
 from uuid import UUID
 
 import attrs
-from returns.result import Result
+from returns.result import Failure, Result
 
-from my_api.core.errors import AppError
+from my_api.core.errors import AppError, FieldError, InvalidInput
 from my_api.shared.converter import CONVERTER, structure_input
 from my_api.shared.merge_patch import merge_patch
 from my_api.shared.table import EntityTable
@@ -62,11 +62,26 @@ class Resource(Generic[E, C, R]):
         return {field.name: getattr(entity, field.name) for field in attrs.fields(self.replace)}
 
     def patched(self, current: E, patch: Mapping[str, Any]) -> Result[E, AppError]:
-        """Apply a JSON merge patch to the client-visible state, validated like a PUT."""
-        document = CONVERTER.unstructure(self.writable(current))
-        return structure_input(merge_patch(document, patch), self.replace).map(
-            lambda dto: self.replaced(current, dto)
+        """Apply a JSON merge patch to the client-visible state, validated like a PUT.
+
+        Unknown keys are reported even when null: merging alone would drop
+        ``{"bogus": null}`` silently.
+        """
+        known = attrs.fields_dict(self.replace)
+        unknown = [
+            FieldError(name, "is not a known field", "unknown_field")
+            for name in patch
+            if name not in known
+        ]
+        document = merge_patch(
+            CONVERTER.unstructure(self.writable(current)),
+            {name: value for name, value in patch.items() if name in known},
         )
+        structured = structure_input(document, self.replace)
+        if unknown:
+            errors = structured.failure().errors if isinstance(structured, Failure) else ()
+            return Failure(InvalidInput((*unknown, *errors)))
+        return structured.map(lambda dto: self.replaced(current, dto))
 
     def view(self, entity: E) -> dict[str, Any]:
         """The JSON-ready representation clients see."""

@@ -34,6 +34,7 @@ def _identifier(_: object, attribute: attrs.Attribute[str], value: str) -> None:
 class Column:
     name: str = attrs.field(validator=_identifier)
     type: ColumnType
+    nullable: bool = False
 
     @property
     def attribute(self) -> str:
@@ -63,6 +64,9 @@ class TableMapping:
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(column.name for column in self.columns)
+
+    def column(self, name: str) -> Column:
+        return next(column for column in self.columns if column.name == name)
 
 
 @attrs.frozen

@@ -3,7 +3,8 @@
 ``atomically(work)`` runs ``work`` inside a transaction and **commits only if
 it ends in Success**; a Failure or an exception rolls everything back (the
 exception then propagates to the HTTP edge as a 500). ``reading(work)`` holds
-one connection without a transaction, for pipelines that only read.
+one connection without a transaction, for a single read. ``snapshot(work)``
+runs several reads against one consistent snapshot (a page and its total).
 """
 
 from __future__ import annotations
@@ -34,5 +35,9 @@ class UnitOfWork(Protocol):
     ) -> FutureResult[T, AppError]: ...
 
     def reading(
+        self, work: Callable[[Session], FutureResult[T, AppError]]
+    ) -> FutureResult[T, AppError]: ...
+
+    def snapshot(
         self, work: Callable[[Session], FutureResult[T, AppError]]
     ) -> FutureResult[T, AppError]: ...

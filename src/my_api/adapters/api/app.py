@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 import databases
 from lagom import Container
+from returns.result import Failure
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -58,7 +59,7 @@ def create_app(container: Container) -> Starlette:
         try:
             if settings.migrate_on_start:
                 applied = await MigrationRunner(database, dialect, directory_for(dialect)).apply()
-                if not applied:
+                if isinstance(applied, Failure):
                     raise StartupError(applied.failure())
             yield
         finally:
@@ -82,7 +83,7 @@ def create_app(container: Container) -> Starlette:
 def app_from_environment() -> Starlette:
     """Factory for ``uvicorn --factory``: settings from the environment, logging configured."""
     settings = load_settings(os.environ).alt(lambda problems: StartupError("; ".join(problems)))
-    if not settings:
+    if isinstance(settings, Failure):
         raise settings.failure()
     configure_logging(settings.unwrap().log_level.value)
     return create_app(build_container(settings.unwrap()))

@@ -35,10 +35,20 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def media_type_error(content_type: str | None, accepted: tuple[str, ...]) -> AppError | None:
-    """None if ``content_type`` is one of ``accepted`` (in UTF-8), else the 415 error."""
-    media, _, parameters = (content_type or "").partition(";")
-    charset = parameters.strip().lower().removeprefix("charset=").strip('"')
-    if media.strip().lower() in accepted and charset in {"", "utf-8"}:
+    """None if ``content_type`` is one of ``accepted`` (in UTF-8), else the 415 error.
+
+    Parameters other than ``charset`` are allowed and ignored (RFC 9110 8.3.1).
+
+    >>> media_type_error("application/json; charset=UTF-8; profile=x", JSON) is None
+    True
+    """
+    media, *parameters = (content_type or "").split(";")
+    charsets = {
+        value.strip().strip('"').lower()
+        for name, _, value in (parameter.partition("=") for parameter in parameters)
+        if name.strip().lower() == "charset"
+    }
+    if media.strip().lower() in accepted and charsets <= {"utf-8"}:
         return None
     return UnsupportedMediaType(content_type or "(none)", accepted)
 

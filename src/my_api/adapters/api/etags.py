@@ -11,6 +11,8 @@ import re
 from my_api.shared.preconditions import Expectation
 
 _TAG = re.compile(r'\s*(W/)?"([^"]*)"\s*')
+# The tags we issue: a version in canonical decimal form (so "01" is not "1").
+_VERSION = re.compile(r"[1-9][0-9]{0,17}")
 
 
 def etag(version: int) -> str:
@@ -38,7 +40,7 @@ def if_match(header: str | None, *, required: bool) -> Expectation:
         return Expectation.none(required=required)
     if header.strip() == "*":
         return Expectation.any_version()
-    versions = {int(tag) for weak, tag in _tags(header) if not weak and tag.isdigit()}
+    versions = {int(tag) for weak, tag in _tags(header) if not weak and _VERSION.fullmatch(tag)}
     return Expectation.one_of(*versions)
 
 

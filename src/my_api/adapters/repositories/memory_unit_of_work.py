@@ -55,6 +55,12 @@ class InMemoryUnitOfWork:
     ) -> FutureResult[T, AppError]:
         return FutureResult(self._reading(work))
 
+    def snapshot(
+        self, work: Callable[[Session], FutureResult[T, AppError]]
+    ) -> FutureResult[T, AppError]:
+        # One event loop, no awaits between dict reads: every read is a snapshot.
+        return self.reading(work)
+
     async def _reading(
         self, work: Callable[[Session], FutureResult[T, AppError]]
     ) -> Result[T, AppError]:

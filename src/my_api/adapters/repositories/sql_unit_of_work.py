@@ -9,6 +9,8 @@ because ``databases`` itself would wait forever on an exhausted pool.
 from __future__ import annotations
 
 import asyncio
+import enum
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 from uuid import UUID
@@ -39,6 +41,14 @@ from my_api.shared.unit_of_work import Session
 E = TypeVar("E")
 T = TypeVar("T")
 Work = Callable[[Session], FutureResult[T, AppError]]
+
+log = logging.getLogger(__name__)
+
+
+class Mode(enum.Enum):
+    READ = "one read, no transaction"
+    SNAPSHOT = "several reads, one read-only snapshot"
+    WRITE = "a transaction that commits only on Success"
 
 
 class SqlSession:
@@ -71,12 +81,15 @@ class SqlUnitOfWork:
         self._compiled = {table.name: compile_table(table.mapping, dialect) for table in tables}
 
     def atomically(self, work: Work[T]) -> FutureResult[T, AppError]:
-        return FutureResult(self._run(work, transactional=True))
+        return FutureResult(self._run(work, Mode.WRITE))
 
     def reading(self, work: Work[T]) -> FutureResult[T, AppError]:
-        return FutureResult(self._run(work, transactional=False))
+        return FutureResult(self._run(work, Mode.READ))
 
-    async def _run(self, work: Work[T], *, transactional: bool) -> Result[T, AppError]:
+    def snapshot(self, work: Work[T]) -> FutureResult[T, AppError]:
+        return FutureResult(self._run(work, Mode.SNAPSHOT))
+
+    async def _run(self, work: Work[T], mode: Mode) -> Result[T, AppError]:
         connection = self._database.connection()
         try:
             async with asyncio.timeout(self._acquire_timeout):
@@ -85,14 +98,17 @@ class SqlUnitOfWork:
             return Failure(database_failure(error))
         try:
             raw = connection.raw_connection
+            read_only = mode is Mode.SNAPSHOT
             if self._dialect.name is DialectName.POSTGRESQL:
                 executor: SqlExecutor = PostgresExecutor(raw)
-                transactions: PostgresTransactions | SqliteTransactions = PostgresTransactions(raw)
+                transactions: PostgresTransactions | SqliteTransactions = PostgresTransactions(
+                    raw, read_only=read_only
+                )
             else:
                 executor = SqliteExecutor(raw)
-                transactions = SqliteTransactions(raw)
+                transactions = SqliteTransactions(raw, read_only=read_only)
             session = SqlSession(executor, self._compiled)
-            if not transactional:
+            if mode is Mode.READ:
                 return performed(await work(session))
             return await _in_transaction(transactions, work, session)
         finally:
@@ -108,8 +124,9 @@ async def _in_transaction(
         return Failure(database_failure(error))
     try:
         outcome = await work(session)
-    except BaseException:
-        await transactions.rollback()
+    # Not BaseException: a coroutine being closed (GeneratorExit) must not await.
+    except (Exception, asyncio.CancelledError):
+        await _rollback_quietly(transactions)
         raise
     if isinstance(outcome, IOFailure):
         await transactions.rollback()
@@ -119,3 +136,13 @@ async def _in_transaction(
     except DATABASE_ERRORS as error:
         return Failure(database_failure(error))
     return performed(outcome)
+
+
+async def _rollback_quietly(transactions: PostgresTransactions | SqliteTransactions) -> None:
+    """Roll back while another exception is on its way; a failed rollback (say, the
+    connection is gone) is logged and must not replace the exception that matters.
+    """
+    try:
+        await transactions.rollback()
+    except DATABASE_ERRORS as error:
+        log.warning("rollback failed: %s", type(error).__name__, exc_info=error)
