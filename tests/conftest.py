@@ -23,6 +23,7 @@ import pytest
 import stamina
 from hypothesis import HealthCheck, settings
 from lagom import Container
+from returns.result import Success
 
 from my_api.adapters.api.app import create_app
 from my_api.core.container import build_container
@@ -91,7 +92,7 @@ async def _migrated(settings: Settings) -> None:
     await database.connect()
     try:
         result = await MigrationRunner(database, dialect, directory_for(dialect)).apply()
-        assert result, result
+        assert isinstance(result, Success), result
     finally:
         await database.disconnect()
 

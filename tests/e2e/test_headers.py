@@ -23,11 +23,15 @@ SECURITY = {
     "referrer-policy": "no-referrer",
 }
 
+
 class _BrokenUnitOfWork:
     def atomically(self, _work: object) -> FutureResult[Any, AppError]:
         raise RuntimeError("secret internal detail")
 
     def reading(self, _work: object) -> FutureResult[Any, AppError]:
+        raise RuntimeError("secret internal detail")
+
+    def snapshot(self, _work: object) -> FutureResult[Any, AppError]:
         raise RuntimeError("secret internal detail")
 
 

@@ -19,6 +19,7 @@ VALID = {"name": "Lamp", "description": None, "price": "12.50", "quantity": 3}
 JSON = {"Content-Type": "application/json"}
 SECRET = "secret internal detail"
 
+
 def _problem(response: httpx2.Response, status: int) -> dict[str, Any]:
     """The problem document, once it is shown to be one of ``status``."""
     assert response.status_code == status, response.text
@@ -375,6 +376,9 @@ class _BrokenUnitOfWork:
         raise RuntimeError(SECRET)
 
     def reading(self, _work: object) -> FutureResult[Any, AppError]:
+        raise RuntimeError(SECRET)
+
+    def snapshot(self, _work: object) -> FutureResult[Any, AppError]:
         raise RuntimeError(SECRET)
 
 
