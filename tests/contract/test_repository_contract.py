@@ -33,6 +33,7 @@ from my_api.infrastructure.migrations import MigrationRunner, directory_for
 from my_api.shared.clock import new_id, utc_now
 from my_api.shared.io_edge import performed
 from my_api.shared.repository import AsyncRepository
+from my_api.shared.sorting import Sort
 from my_api.shared.unit_of_work import Session, UnitOfWork
 
 T = TypeVar("T")
@@ -140,7 +141,7 @@ async def get(store: Store, entity_id: UUID) -> Result[Item, AppError]:
 
 
 async def page(store: Store, offset: int, limit: int) -> Result[Sequence[Item], AppError]:
-    return await store.run(lambda repo: repo.page(offset=offset, limit=limit))
+    return await store.run(lambda repo: repo.list(None, Sort(()), offset=offset, limit=limit))
 
 
 async def count(store: Store) -> Result[int, AppError]:

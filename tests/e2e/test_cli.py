@@ -16,6 +16,8 @@ from pathlib import Path
 import httpx2
 import pytest
 
+from my_api.infrastructure.migrations import MIGRATIONS_ROOT
+
 MY_API = Path(sys.executable).parent / "my-api"
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/x"
 READY_WITHIN_SECONDS = 15.0
@@ -82,14 +84,17 @@ def test_the_console_script_is_installed() -> None:
 
 # -- migrate ---------------------------------------------------------------------------
 
+# The shipped migrations, e.g. "0001_create_items", in order.
+SHIPPED = [path.stem for path in sorted((MIGRATIONS_ROOT / "sqlite").glob("*.sql"))]
+
 
 def test_migrate_applies_pending_migrations_once_and_says_which(tmp_path: Path) -> None:
     db = tmp_path / "app.db"
     first = my_api("migrate", database_url=sqlite_url(db), cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert first.stdout.splitlines() == [
-        "applied 0001_create_items",
-        "1 migration(s) applied; the database is up to date",
+        *(f"applied {label}" for label in SHIPPED),
+        f"{len(SHIPPED)} migration(s) applied; the database is up to date",
     ]
     assert {"items", "schema_migrations"} <= tables_in(db)
 
@@ -102,13 +107,13 @@ def test_migrate_status_reports_pending_then_applied(tmp_path: Path) -> None:
     db = tmp_path / "app.db"
     before = my_api("migrate", "--status", database_url=sqlite_url(db), cwd=tmp_path)
     assert before.returncode == 0, before.stderr
-    assert before.stdout.splitlines() == ["0001_create_items: pending"]
+    assert before.stdout.splitlines() == [f"{label}: pending" for label in SHIPPED]
     assert "items" not in tables_in(db)
 
     assert my_api("migrate", database_url=sqlite_url(db), cwd=tmp_path).returncode == 0
     after = my_api("migrate", "--status", database_url=sqlite_url(db), cwd=tmp_path)
     assert after.returncode == 0, after.stderr
-    assert after.stdout.splitlines() == ["0001_create_items: applied"]
+    assert after.stdout.splitlines() == [f"{label}: applied" for label in SHIPPED]
 
 
 def tamper_with_applied_checksum(db: Path) -> None:
@@ -126,7 +131,10 @@ def test_migrate_status_flags_a_migration_edited_after_it_was_applied(tmp_path: 
     tamper_with_applied_checksum(db)
     status = my_api("migrate", "--status", database_url=sqlite_url(db), cwd=tmp_path)
     assert status.returncode == 0, status.stderr
-    assert status.stdout.splitlines() == ["0001_create_items: edited after it was applied"]
+    assert status.stdout.splitlines() == [
+        f"{SHIPPED[0]}: edited after it was applied",
+        *(f"{label}: applied" for label in SHIPPED[1:]),
+    ]
 
 
 def test_migrate_refuses_an_edited_migration_with_a_message_not_a_traceback(
@@ -159,7 +167,7 @@ def test_migrate_status_reports_the_postgres_schema_as_applied(
 ) -> None:
     status = my_api("migrate", "--status", database_url=migrated_postgres, cwd=tmp_path)
     assert status.returncode == 0, status.stderr
-    assert status.stdout.splitlines() == ["0001_create_items: applied"]
+    assert status.stdout.splitlines() == [f"{label}: applied" for label in SHIPPED]
     again = my_api("migrate", database_url=migrated_postgres, cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert again.stdout.splitlines() == ["0 migration(s) applied; the database is up to date"]
@@ -272,7 +280,7 @@ def test_serve_migrates_a_fresh_sqlite_database_and_answers_over_http(tmp_path: 
         assert {"items", "schema_migrations"} <= tables_in(db)
         round_trip(client)
     status = my_api("migrate", "--status", database_url=sqlite_url(db), cwd=tmp_path)
-    assert status.stdout.splitlines() == ["0001_create_items: applied"]
+    assert status.stdout.splitlines() == [f"{label}: applied" for label in SHIPPED]
 
 
 def test_data_written_by_one_serve_survives_a_restart(tmp_path: Path) -> None:

@@ -32,9 +32,13 @@ from my_api.core.errors import (
 from my_api.domain.item import Item
 from my_api.shared.crud import CrudUseCases
 from my_api.shared.io_edge import performed
-from my_api.shared.pagination import PageRequest
+from my_api.shared.keyset import Keyset
+from my_api.shared.listing import ListQuery
+from my_api.shared.pagination import Page, PageRequest
 from my_api.shared.preconditions import Expectation
 from my_api.shared.repository import AsyncRepository
+from my_api.shared.sorting import Sort
+from my_api.shared.specification import Specification
 from my_api.shared.table import EntityTable
 from my_api.shared.unit_of_work import Session, UnitOfWork
 
@@ -101,13 +105,21 @@ class _SpyRepository(Generic[E]):
         self._calls.append("update")
         return self._inner.update(entity, expected_version=expected_version)
 
-    def page(self, *, offset: int, limit: int) -> FutureResult[Sequence[E], AppError]:
-        self._calls.append("page")
-        return self._inner.page(offset=offset, limit=limit)
+    def list(
+        self,
+        spec: Specification | None,
+        sort: Sort,
+        *,
+        limit: int,
+        offset: int = 0,
+        keyset: Keyset | None = None,
+    ) -> FutureResult[Sequence[E], AppError]:
+        self._calls.append("list")
+        return self._inner.list(spec, sort, limit=limit, offset=offset, keyset=keyset)
 
-    def count(self) -> FutureResult[int, AppError]:
+    def count(self, spec: Specification | None = None) -> FutureResult[int, AppError]:
         self._calls.append("count")
-        return self._inner.count()
+        return self._inner.count(spec)
 
 
 class _SpySession:
@@ -154,6 +166,12 @@ class SpyUnitOfWork:
         return self.inner.snapshot(
             lambda session: work(_SpySession(session, self.calls, self._after_get))
         )
+
+
+async def offset_page(items: Items, request: PageRequest) -> Page[Item]:
+    listing = performed(await items.list(ListQuery(None, Sort(()), request))).unwrap()
+    assert isinstance(listing, Page)
+    return listing
 
 
 # -- fixtures ------------------------------------------------------------------------
@@ -286,7 +304,7 @@ async def test_listing_counts_live_items_and_pages_them_in_id_order(items: Items
     ]
     await items.delete(created[0].id, Expectation.none())
 
-    page = performed(await items.list(PageRequest(page=2, size=2))).unwrap()
+    page = await offset_page(items, PageRequest(page=2, size=2))
 
     assert page.total == 4
     assert list(page.items) == created[3:5]
@@ -439,7 +457,7 @@ async def test_a_deleted_item_is_not_found_by_any_operation(items: Items, lamp: 
     assert await items.delete(lamp.id, Expectation.none()) == gone
     assert await items.patch(lamp.id, {"quantity": 1}, Expectation.none()) == gone
     assert await items.replace(lamp.id, _replacement(), Expectation.any_version()) == gone
-    assert performed(await items.list(PageRequest())).unwrap().total == 0
+    assert (await offset_page(items, PageRequest())).total == 0
 
 
 # -- If-Match --------------------------------------------------------------------------

@@ -32,6 +32,7 @@ NON_DEFAULTS: dict[str, tuple[str, Any]] = {
     "require_if_match": ("yes", True),
     "migrate_on_start": ("off", False),
     "hsts_max_age_seconds": ("31536000", 31_536_000),
+    "cursor_secret": ("s" * 32, "s" * 32),
 }
 
 TRUE_WORDS = ["true", "yes", "on", "1"]
@@ -202,5 +203,12 @@ def test_the_test_suites_own_variables_are_not_settings_and_are_ignored() -> Non
 def test_loading_never_raises_even_for_hostile_values() -> None:
     environ = {env_name(field): "\x00\udcff" + "9" * 5000 for field in NON_DEFAULTS}
     found = problems(environ)
-    # Every field but the free-text host is refused, one message each.
-    assert len(found) == len(NON_DEFAULTS) - 1
+    # Every field but the free-text host and cursor secret is refused, one message each.
+    assert len(found) == len(NON_DEFAULTS) - 2
+
+
+def test_a_short_cursor_secret_is_refused_without_echoing_it() -> None:
+    problems = load_settings({"MY_API_CURSOR_SECRET": "short-secret"}).failure()
+    assert problems == (
+        "MY_API_CURSOR_SECRET: must be empty or at least 32 characters (got <hidden>)",
+    )

@@ -51,5 +51,13 @@ ITEM_TABLE = EntityTable(
 )
 
 ITEMS: Resource[Item, ItemCreate, ItemReplace] = Resource(
-    name="items", table=ITEM_TABLE, create=ItemCreate, replace=ItemReplace
+    name="items",
+    table=ITEM_TABLE,
+    create=ItemCreate,
+    replace=ItemReplace,
+    filterable=frozenset(
+        {"id", "name", "description", "price", "quantity", "created_at", "updated_at"}
+    ),
+    # Each has an index with id as its tie-breaker (sql/migrations/*/0002_*).
+    sortable=frozenset({"name", "description", "price", "quantity", "created_at", "updated_at"}),
 )

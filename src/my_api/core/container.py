@@ -8,6 +8,7 @@ resolves what each router needs once, at start-up, not per request.
 
 from __future__ import annotations
 
+import secrets
 from typing import TypeVar
 
 import databases
@@ -20,6 +21,7 @@ from my_api.core.settings import Settings
 from my_api.infrastructure.database import create_database, dialect_of
 from my_api.infrastructure.dialect import Dialect
 from my_api.shared.clock import Clock, IdFactory, new_id, utc_now
+from my_api.shared.cursor import CursorCodec
 from my_api.shared.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
@@ -37,6 +39,9 @@ def build_container(settings: Settings) -> Container:
     container[databases.Database] = create_database(settings)
     container[Clock] = _itself(utc_now)
     container[IdFactory] = _itself(new_id)
+    container[CursorCodec] = CursorCodec(
+        settings.cursor_secret.encode() if settings.cursor_secret else secrets.token_bytes(32)
+    )
     container[UnitOfWork] = lambda c: SqlUnitOfWork(
         c[databases.Database],
         c[Dialect],

@@ -40,6 +40,11 @@ def _between(low: float, high: float) -> Callable[[object, attrs.Attribute[Any],
     return check
 
 
+def _secret(_: object, _attribute: attrs.Attribute[str], value: str) -> None:
+    if value and len(value) < 32:
+        raise ValueError("must be empty or at least 32 characters")
+
+
 @attrs.frozen(kw_only=True)
 class Settings:
     database_url: str = attrs.field(default="sqlite:///./var/my_api.db", validator=_database_url)
@@ -55,6 +60,9 @@ class Settings:
     require_if_match: bool = False
     migrate_on_start: bool = True
     hsts_max_age_seconds: int = attrs.field(default=0, validator=_between(0, 10 * 365 * 86400))
+    # Signs keyset cursors. Empty: a random secret per process, so cursors do not
+    # survive a restart or cross instances; set it when running several.
+    cursor_secret: str = attrs.field(default="", repr=False, validator=_secret)
 
     def __attrs_post_init__(self) -> None:
         if self.db_pool_min_size > self.db_pool_max_size:
@@ -128,7 +136,8 @@ def load_settings(environ: Mapping[str, str]) -> Result[Settings, tuple[str, ...
             if field.validator is not None:
                 field.validator(None, field, value)
         except ValueError as reason:
-            problems.append(f"{variable}: {reason} (got {raw!r})")
+            shown = "<hidden>" if name == "cursor_secret" else repr(raw)
+            problems.append(f"{variable}: {reason} (got {shown})")
         else:
             values[name] = value
     known = {env_name(name) for name in fields}

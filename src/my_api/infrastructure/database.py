@@ -25,6 +25,8 @@ class _PragmaConnection(sqlite3.Connection):
         self.execute("PRAGMA foreign_keys = ON")
         self.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         self.execute("PRAGMA synchronous = NORMAL")
+        # LIKE must be case-sensitive, as on PostgreSQL; ilike lowers both sides.
+        self.execute("PRAGMA case_sensitive_like = ON")
 
 
 def _use_wal(path: Path) -> None:

@@ -7,9 +7,9 @@ container. ``CrudUseCases`` runs them inside a unit of work.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeAlias, TypeVar
 from uuid import UUID
 
 import attrs
@@ -18,6 +18,7 @@ from returns.future import FutureResult
 from my_api.core.errors import AppError
 from my_api.shared.clock import Clock, IdFactory
 from my_api.shared.entity import StoredEntity
+from my_api.shared.listing import KeysetPage, KeysetRequest, ListQuery
 from my_api.shared.pagination import Page, PageRequest
 from my_api.shared.preconditions import Expectation
 from my_api.shared.repository import AsyncRepository
@@ -29,6 +30,7 @@ C = TypeVar("C", bound=attrs.AttrsInstance)
 R = TypeVar("R", bound=attrs.AttrsInstance)
 
 Repo = AsyncRepository[E, UUID]
+Listing: TypeAlias = Page[E] | KeysetPage[E]
 
 
 def create_entity(
@@ -37,12 +39,43 @@ def create_entity(
     return repo.add(resource.new(dto, entity_id=entity_id, now=now))
 
 
-def list_entities(repo: Repo[E], request: PageRequest) -> FutureResult[Page[E], AppError]:
-    return repo.count().bind(
-        lambda total: repo.page(offset=request.offset, limit=request.size).map(
-            lambda items: Page(items=items, total=total, request=request)
-        )
+def list_entities(repo: Repo[E], query: ListQuery) -> FutureResult[Listing[E], AppError]:
+    window = query.window
+    if isinstance(window, PageRequest):
+        return offset_page(repo, query, window)
+    return keyset_page(repo, query, window)
+
+
+def offset_page(
+    repo: Repo[E], query: ListQuery, request: PageRequest
+) -> FutureResult[Listing[E], AppError]:
+    return repo.count(query.filter).bind(
+        lambda total: repo.list(
+            query.filter, query.sort, limit=request.size, offset=request.offset
+        ).map(lambda items: Page(items=items, total=total, request=request))
     )
+
+
+def keyset_page(
+    repo: Repo[E], query: ListQuery, request: KeysetRequest
+) -> FutureResult[Listing[E], AppError]:
+    """One row more than asked tells whether the walk goes on past this page."""
+    keyset = request.keyset
+    forward = keyset is None or keyset.after
+
+    def window(rows: Sequence[E]) -> Listing[E]:
+        more = len(rows) > request.limit
+        items = list(rows[: request.limit])
+        if not forward:
+            items.reverse()
+        if not items:
+            return KeysetPage(items, None, None)
+        first, last = query.sort.values(items[0]), query.sort.values(items[-1])
+        if forward:
+            return KeysetPage(items, last if more else None, first if keyset else None)
+        return KeysetPage(items, last, first if more else None)
+
+    return repo.list(query.filter, query.sort, limit=request.limit + 1, keyset=keyset).map(window)
 
 
 def _current(repo: Repo[E], entity_id: UUID, expectation: Expectation) -> FutureResult[E, AppError]:
@@ -137,8 +170,9 @@ class CrudUseCases(Generic[E, C, R]):
     def get(self, entity_id: UUID) -> FutureResult[E, AppError]:
         return self.uow.reading(lambda s: s.repository(self.resource.table).get(entity_id))
 
-    def list(self, request: PageRequest) -> FutureResult[Page[E], AppError]:
-        return self.uow.reading(lambda s: list_entities(s.repository(self.resource.table), request))
+    def list(self, query: ListQuery) -> FutureResult[Listing[E], AppError]:
+        # A snapshot, so a page's total agrees with its items under concurrent writes.
+        return self.uow.snapshot(lambda s: list_entities(s.repository(self.resource.table), query))
 
     def replace(
         self, entity_id: UUID, dto: R, expectation: Expectation

@@ -12,6 +12,9 @@ from typing import Protocol, TypeVar, runtime_checkable
 from returns.future import FutureResult
 
 from my_api.core.errors import AppError
+from my_api.shared.keyset import Keyset
+from my_api.shared.sorting import Sort
+from my_api.shared.specification import Specification
 
 E = TypeVar("E")
 ID_contra = TypeVar("ID_contra", contravariant=True)
@@ -33,8 +36,21 @@ class AsyncRepository(Protocol[E, ID_contra]):
         Soft deletion is an update that sets ``deleted_at``.
         """
 
-    def page(self, *, offset: int, limit: int) -> FutureResult[Sequence[E], AppError]:
-        """Live entities in id order (creation order for UUIDv7 ids)."""
+    def list(
+        self,
+        spec: Specification | None,
+        sort: Sort,
+        *,
+        limit: int,
+        offset: int = 0,
+        keyset: Keyset | None = None,
+    ) -> FutureResult[Sequence[E], AppError]:
+        """Live entities satisfying ``spec``, in ``sort`` order, windowed.
 
-    def count(self) -> FutureResult[int, AppError]:
-        """How many live entities there are."""
+        With a keyset, only rows strictly beyond its boundary; walking backwards
+        (``keyset.after`` false) they come nearest-the-boundary first, i.e. in
+        reverse ``sort`` order.
+        """
+
+    def count(self, spec: Specification | None = None) -> FutureResult[int, AppError]:
+        """How many live entities satisfy ``spec``."""

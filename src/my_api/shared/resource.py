@@ -16,6 +16,7 @@ from returns.result import Failure, Result
 
 from my_api.core.errors import AppError, FieldError, InvalidInput
 from my_api.shared.converter import CONVERTER, structure_input
+from my_api.shared.listing import Catalog
 from my_api.shared.merge_patch import merge_patch
 from my_api.shared.table import EntityTable
 
@@ -40,8 +41,25 @@ class Resource(Generic[E, C, R]):
     table: EntityTable[E]
     create: type[C]
     replace: type[R]
+    # Fields clients may filter and sort lists on (declared, never inferred).
+    filterable: frozenset[str] = frozenset()
+    sortable: frozenset[str] = frozenset()
     # Entity attributes never shown to clients.
     hidden: frozenset[str] = frozenset({"deleted_at"})
+
+    def __attrs_post_init__(self) -> None:
+        undeclared = (self.filterable | self.sortable) - set(self.table.mapping.names)
+        if undeclared:
+            raise ValueError(f"{self.name}: not columns of the table: {sorted(undeclared)}")
+
+    @property
+    def catalog(self) -> Catalog:
+        columns = {column.name: column for column in self.table.mapping.columns}
+        return Catalog(
+            filterable={name: columns[name] for name in sorted(self.filterable)},
+            sortable=self.sortable | {"id"},
+            columns=columns,
+        )
 
     def new(self, dto: C, *, entity_id: UUID, now: datetime) -> E:
         build = cast(Callable[..., E], self.table.entity)

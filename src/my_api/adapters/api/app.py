@@ -29,6 +29,7 @@ from my_api.infrastructure.logging import configure_logging
 from my_api.infrastructure.migrations import MigrationRunner, directory_for
 from my_api.shared.clock import Clock, IdFactory
 from my_api.shared.crud import CrudUseCases
+from my_api.shared.cursor import CursorCodec
 from my_api.shared.unit_of_work import UnitOfWork
 
 
@@ -50,6 +51,7 @@ def create_app(container: Container) -> Starlette:
             CrudUseCases(resource, uow, clock, new_id),
             clock=clock,
             require_if_match=settings.require_if_match,
+            cursors=container[CursorCodec],
         )
         routes += router.routes
 

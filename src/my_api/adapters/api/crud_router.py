@@ -8,7 +8,7 @@ entity it serves.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 import attrs
@@ -23,14 +23,17 @@ from my_api.adapters.api.body import JSON, MERGE_PATCH, read_object
 from my_api.adapters.api.etags import etag, if_match, if_none_match
 from my_api.adapters.api.json import json_response
 from my_api.adapters.api.problems import error_response
-from my_api.adapters.api.query import page_request
+from my_api.adapters.api.query_language import parse_list_query
 from my_api.core import context
 from my_api.core.errors import AppError, NotFound
 from my_api.shared.clock import Clock
 from my_api.shared.converter import format_timestamp, structure_input
-from my_api.shared.crud import CrudUseCases
+from my_api.shared.crud import CrudUseCases, Listing
+from my_api.shared.cursor import CursorCodec
 from my_api.shared.entity import StoredEntity
 from my_api.shared.io_edge import performed
+from my_api.shared.keyset import Keyset
+from my_api.shared.listing import ListQuery
 from my_api.shared.pagination import Page
 from my_api.shared.preconditions import Expectation
 
@@ -65,10 +68,17 @@ def _by_method(endpoints: Mapping[str, Endpoint]) -> Endpoint:
 
 class GenericCRUDRouter(Generic[E, C, R]):
     def __init__(
-        self, use_cases: CrudUseCases[E, C, R], *, clock: Clock, require_if_match: bool
+        self,
+        use_cases: CrudUseCases[E, C, R],
+        *,
+        clock: Clock,
+        require_if_match: bool,
+        cursors: CursorCodec,
     ) -> None:
         self._cases = use_cases
         self._resource = use_cases.resource
+        self._catalog = use_cases.resource.catalog
+        self._cursors = cursors
         self._clock = clock
         self._require_if_match = require_if_match
         self.collection = f"{API_PREFIX}/{self._resource.name}"
@@ -98,18 +108,34 @@ class GenericCRUDRouter(Generic[E, C, R]):
         }
         return json_response(document, status_code, {"ETag": etag(entity.version), **headers})
 
-    def _page(self, page: Page[E]) -> Response:
+    def _listing(self, query: ListQuery, listing: Listing[E]) -> Response:
+        items = [self._resource.view(entity) for entity in listing.items]
+        if isinstance(listing, Page):
+            return json_response(
+                {
+                    "items": items,
+                    "total": listing.total,
+                    "page": listing.request.page,
+                    "size": listing.request.size,
+                    "pages": listing.pages,
+                    "has_next": listing.has_next,
+                    "has_previous": listing.has_previous,
+                }
+            )
         return json_response(
             {
-                "items": [self._resource.view(entity) for entity in page.items],
-                "total": page.total,
-                "page": page.request.page,
-                "size": page.request.size,
-                "pages": page.pages,
-                "has_next": page.has_next,
-                "has_previous": page.has_previous,
+                "items": items,
+                "next_cursor": self._cursor(listing.next_boundary, query, after=True),
+                "prev_cursor": self._cursor(listing.prev_boundary, query, after=False),
             }
         )
+
+    def _cursor(
+        self, boundary: tuple[Any, ...] | None, query: ListQuery, *, after: bool
+    ) -> str | None:
+        if boundary is None:
+            return None
+        return self._cursors.encode(Keyset(boundary, after=after), query.fingerprint)
 
     def _entity_id(self, request: Request) -> Result[UUID, AppError]:
         raw: str = request.path_params["id"]
@@ -124,10 +150,11 @@ class GenericCRUDRouter(Generic[E, C, R]):
     # -- endpoints -----------------------------------------------------------------
 
     async def list(self, request: Request) -> Response:
-        outcome = await FutureResult.from_result(
-            page_request(request.query_params.multi_items())
-        ).bind(self._cases.list)
-        return respond(request, outcome, self._page)
+        parsed = parse_list_query(request.query_params.multi_items(), self._catalog, self._cursors)
+        outcome = await FutureResult.from_result(parsed).bind(
+            lambda query: self._cases.list(query).map(lambda listing: (query, listing))
+        )
+        return respond(request, outcome, lambda found: self._listing(*found))
 
     async def create(self, request: Request) -> Response:
         outcome = await (

@@ -14,6 +14,9 @@ from returns.future import FutureResult
 
 from my_api.core.errors import AppError, Conflict, NotFound, PreconditionFailed
 from my_api.shared.entity import StoredEntity
+from my_api.shared.keyset import Keyset
+from my_api.shared.sorting import Sort
+from my_api.shared.specification import Specification
 
 E = TypeVar("E", bound=StoredEntity)
 
@@ -48,14 +51,29 @@ class InMemoryRepository(Generic[E]):
         self._rows[entity.id] = entity
         return FutureResult.from_value(entity)
 
-    def page(self, *, offset: int, limit: int) -> FutureResult[Sequence[E], AppError]:
-        live = sorted(
-            (entity for entity in self._rows.values() if entity.deleted_at is None),
-            key=lambda entity: entity.id,
-        )
-        return FutureResult.from_value(live[offset : offset + limit])
+    def _matching(self, spec: Specification | None) -> list[E]:
+        return [
+            entity
+            for entity in self._rows.values()
+            if entity.deleted_at is None and (spec is None or spec.is_satisfied_by(entity))
+        ]
 
-    def count(self) -> FutureResult[int, AppError]:
-        return FutureResult.from_value(
-            sum(1 for entity in self._rows.values() if entity.deleted_at is None)
-        )
+    def list(
+        self,
+        spec: Specification | None,
+        sort: Sort,
+        *,
+        limit: int,
+        offset: int = 0,
+        keyset: Keyset | None = None,
+    ) -> FutureResult[Sequence[E], AppError]:
+        rows = self._matching(spec)
+        if keyset is not None:
+            rows = [entity for entity in rows if keyset.admits(sort, entity)]
+        ordered = sort.ordered(rows)
+        if keyset is not None and not keyset.after:
+            ordered.reverse()  # nearest the boundary first, as the port says
+        return FutureResult.from_value(ordered[offset : offset + limit])
+
+    def count(self, spec: Specification | None = None) -> FutureResult[int, AppError]:
+        return FutureResult.from_value(len(self._matching(spec)))

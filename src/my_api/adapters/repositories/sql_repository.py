@@ -8,11 +8,14 @@ from uuid import UUID
 
 from returns.result import Failure, Result, Success
 
-from my_api.adapters.repositories.sql_statements import CompiledTable
-from my_api.core.errors import AppError, NotFound, PreconditionFailed
+from my_api.adapters.repositories.sql_statements import CompiledTable, count_query, list_query
+from my_api.core.errors import AppError, MalformedRequest, NotFound, PreconditionFailed
 from my_api.infrastructure.db_errors import guarded
 from my_api.infrastructure.executor import Row, SqlExecutor
 from my_api.shared.entity import StoredEntity
+from my_api.shared.keyset import Keyset
+from my_api.shared.sorting import Sort
+from my_api.shared.specification import Specification
 from my_api.shared.table import EntityTable
 
 E = TypeVar("E", bound=StoredEntity)
@@ -64,11 +67,26 @@ class SqlRepository(Generic[E]):
         return Success(entity)
 
     @guarded
-    async def page(self, *, offset: int, limit: int) -> Result[Sequence[E], AppError]:
-        rows = await self._executor.fetch_all(self._sql.page, [limit, offset])
+    async def list(
+        self,
+        spec: Specification | None,
+        sort: Sort,
+        *,
+        limit: int,
+        offset: int = 0,
+        keyset: Keyset | None = None,
+    ) -> Result[Sequence[E], AppError]:
+        query = list_query(self._sql, spec, sort, limit=limit, offset=offset, keyset=keyset)
+        if isinstance(query, Failure):
+            return Failure(MalformedRequest(query.failure()))
+        text, params = query.unwrap()
+        rows = await self._executor.fetch_all(text, params)
         return Success([self._from_row(row) for row in rows])
 
     @guarded
-    async def count(self) -> Result[int, AppError]:
-        row = await self._executor.fetch_one(self._sql.count, [])
+    async def count(self, spec: Specification | None = None) -> Result[int, AppError]:
+        query = count_query(self._sql, spec)
+        if isinstance(query, Failure):
+            return Failure(MalformedRequest(query.failure()))
+        row = await self._executor.fetch_one(*query.unwrap())
         return Success(int(row[0]) if row is not None else 0)

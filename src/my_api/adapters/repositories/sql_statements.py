@@ -1,7 +1,10 @@
 """A table mapping compiled into SQL text for one dialect, once, at start-up.
 
 Only declared identifiers (validated in ``TableMapping``) appear in the text;
-every value is a numbered bound parameter.
+every value is a numbered bound parameter. List queries add a filter, an
+order and a window to a fixed prefix per request (``list_query``): their
+shape depends on the request, but their identifiers still come only from
+the mapping.
 """
 
 from __future__ import annotations
@@ -10,8 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 import attrs
+from returns.result import Failure, Result, Success
 
 from my_api.infrastructure.dialect import Dialect
+from my_api.shared.keyset import Keyset
+from my_api.shared.sorting import Sort
+from my_api.shared.specification import Specification
 from my_api.shared.table import TableMapping
 
 Codec = Callable[[Any], Any]
@@ -22,8 +29,11 @@ class CompiledTable:
     select_live: str
     insert: str
     update: str
-    page: str
-    count: str
+    # Prefixes that list/count queries complete with a filter, an order and a window.
+    select_rows: str
+    count_rows: str
+    mapping: TableMapping
+    dialect: Dialect
     # Per column, in column order: the attribute and how to cross the boundary.
     attributes: tuple[str, ...]
     encoders: tuple[Codec, ...]
@@ -50,12 +60,54 @@ def compile_table(mapping: TableMapping, dialect: Dialect) -> CompiledTable:
             f"UPDATE {table} SET {assignments} "
             f"WHERE id = {id_param} AND version = {version_param} AND {live} RETURNING id"
         ),
-        page=(
-            f"SELECT {columns} FROM {table} WHERE {live} ORDER BY id "
-            f"LIMIT {dialect.param(1)} OFFSET {dialect.param(2)}"
-        ),
-        count=f"SELECT count(*) FROM {table} WHERE {live}",
+        select_rows=f"SELECT {columns} FROM {table} WHERE {live}",
+        count_rows=f"SELECT count(*) FROM {table} WHERE {live}",
+        mapping=mapping,
+        dialect=dialect,
         attributes=tuple(column.attribute for column in mapping.columns),
         encoders=tuple(dialect.encoders[column.type] for column in mapping.columns),
         decoders=tuple(dialect.decoders[column.type] for column in mapping.columns),
+    )
+
+
+def list_query(
+    sql: CompiledTable,
+    spec: Specification | None,
+    sort: Sort,
+    *,
+    limit: int,
+    offset: int,
+    keyset: Keyset | None,
+) -> Result[tuple[str, list[Any]], str]:
+    """SELECT ... WHERE live [AND filter] [AND keyset] ORDER BY ... LIMIT ... OFFSET ..."""
+    unknown = {key.field for key in sort.keys} - set(sql.mapping.names)
+    if unknown:
+        return Failure(f"cannot sort {sql.mapping.table} by {', '.join(sorted(unknown))}")
+    where = _where(sql, spec)
+    if isinstance(where, Failure):
+        return where
+    conditions, params = where.unwrap()
+    if keyset is not None:
+        window = keyset.to_sql_condition(sort, sql.dialect, sql.mapping, len(params) + 1)
+        conditions += f" AND {window.text}"
+        params += window.params
+    order = sort.order_by(reverse=keyset is not None and not keyset.after)
+    text = (
+        f"{sql.select_rows}{conditions} ORDER BY {order} "
+        f"LIMIT {sql.dialect.param(len(params) + 1)} OFFSET {sql.dialect.param(len(params) + 2)}"
+    )
+    return Success((text, [*params, limit, offset]))
+
+
+def count_query(
+    sql: CompiledTable, spec: Specification | None
+) -> Result[tuple[str, list[Any]], str]:
+    return _where(sql, spec).map(lambda where: (sql.count_rows + where[0], where[1]))
+
+
+def _where(sql: CompiledTable, spec: Specification | None) -> Result[tuple[str, list[Any]], str]:
+    if spec is None:
+        return Success(("", []))
+    return spec.to_sql_condition(sql.dialect, sql.mapping).map(
+        lambda condition: (f" AND {condition.text}", list(condition.params))
     )

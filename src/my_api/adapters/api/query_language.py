@@ -1,0 +1,410 @@
+"""The list query language (PostgREST style), parsed into a ``ListQuery`` and back.
+
+``parse_list_query`` is a pure function from query parameters to
+``Result[ListQuery, AppError]``: every malformed parameter is reported by
+name, and nothing from the query string becomes SQL text (fields are looked
+up in the resource's declared lists; values become typed, bound values).
+``to_query`` renders a specification back; parse(to_query(s)) == s.
+See docs/query-language.md for the grammar and examples.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from returns.result import Failure, Result, Success
+
+from my_api.core.errors import AppError, FieldError, MalformedRequest
+from my_api.shared.converter import CONVERTER
+from my_api.shared.cursor import CursorCodec
+from my_api.shared.keyset import Keyset
+from my_api.shared.listing import Catalog, KeysetRequest, ListQuery, Window
+from my_api.shared.pagination import MAX_PAGE, MAX_PAGE_SIZE, PageRequest
+from my_api.shared.sorting import Sort
+from my_api.shared.specification import (
+    CompositeSpecification,
+    FieldSpecification,
+    Junction,
+    NotSpecification,
+    Operator,
+    Specification,
+    all_of,
+)
+from my_api.shared.table import Column, ColumnType
+
+WINDOW_PARAMS = ("page", "size", "limit", "cursor")
+GROUPS = {"or": (Junction.OR, False), "and": (Junction.AND, False)}
+GROUPS |= {f"not.{name}": (junction, True) for name, (junction, _) in list(GROUPS.items())}
+_FIELD = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_INTEGER = re.compile(r"-?\d{1,18}")
+_DECIMAL = re.compile(r"-?\d{1,20}(\.\d{1,20})?")
+_SPECIAL = set(',()"\\')
+
+
+class _Invalid(ValueError):
+    """A parse error inside one parameter; becomes a FieldError naming it."""
+
+
+# -- values ---------------------------------------------------------------------
+
+
+def _typed(column: Column, text: str) -> Any:
+    try:
+        match column.type:
+            case ColumnType.TEXT:
+                return text
+            case ColumnType.INTEGER if _INTEGER.fullmatch(text):
+                return int(text)
+            case ColumnType.DECIMAL if _DECIMAL.fullmatch(text):
+                return Decimal(text)
+            case ColumnType.UUID:
+                return UUID(text)
+            case ColumnType.TIMESTAMP:
+                moment = datetime.fromisoformat(text)
+                if moment.tzinfo is None:
+                    raise _Invalid(f"{column.name}: {text!r} needs a UTC offset, e.g. Z")
+                return moment.astimezone(UTC)
+    except ValueError:
+        pass
+    raise _Invalid(f"{column.name}: {text[:40]!r} is not a valid {column.type.value}")
+
+
+def _render(value: Any) -> str:
+    rendered = CONVERTER.unstructure(value)
+    return rendered if isinstance(rendered, str) else str(rendered)
+
+
+def _quoted(value: str) -> str:
+    if value and not (_SPECIAL & set(value)) and value == value.strip():
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# -- a tiny scanner for group and list syntax -------------------------------------
+
+
+class _Scanner:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.at = 0
+
+    def peek(self, token: str) -> bool:
+        return self.text.startswith(token, self.at)
+
+    def expect(self, token: str) -> None:
+        if not self.peek(token):
+            raise _Invalid(f"expected {token!r} at position {self.at + 1}")
+        self.at += len(token)
+
+    def done(self) -> bool:
+        return self.at >= len(self.text)
+
+    def word(self) -> str:
+        match = _FIELD.match(self.text, self.at)
+        if match is None:
+            raise _Invalid(f"expected a name at position {self.at + 1}")
+        self.at = match.end()
+        return match.group()
+
+    def element(self) -> str:
+        """A list element or group value: quoted, or raw up to ``,`` or ``)``."""
+        if self.peek('"'):
+            self.at += 1
+            chars: list[str] = []
+            while not self.done():
+                char = self.text[self.at]
+                self.at += 1
+                if char == "\\" and not self.done():
+                    chars.append(self.text[self.at])
+                    self.at += 1
+                elif char == '"':
+                    return "".join(chars)
+                else:
+                    chars.append(char)
+            raise _Invalid("a quoted value is not closed")
+        end = self.at
+        while end < len(self.text) and self.text[end] not in ",)":
+            end += 1
+        raw, self.at = self.text[self.at : end], end
+        if set(raw) & set('("\\'):
+            raise _Invalid(f"{raw[:40]!r} must be quoted")
+        return raw
+
+    def items(self, parse_one: Any) -> list[Any]:
+        self.expect("(")
+        found = [parse_one()]
+        while self.peek(","):
+            self.at += 1
+            found.append(parse_one())
+        self.expect(")")
+        return found
+
+
+# -- conditions -----------------------------------------------------------------
+
+
+def _column(catalog: Catalog, field: str) -> Column:
+    column = catalog.filterable.get(field)
+    if column is None:
+        known = ", ".join(sorted(catalog.filterable))
+        raise _Invalid(f"{field[:40]!r} is not a filterable field (one of: {known})")
+    return column
+
+
+def _operator(name: str) -> Operator:
+    try:
+        return Operator(name)
+    except ValueError:
+        known = ", ".join(operator.value for operator in Operator)
+        raise _Invalid(f"{name[:20]!r} is not an operator (one of: {known})") from None
+
+
+def _condition(
+    column: Column, operator: Operator, operand: str | list[str], *, negated: bool
+) -> Specification:
+    spec = FieldSpecification(column.name, operator, _operand(column, operator, operand))
+    return NotSpecification(spec) if negated else spec
+
+
+def _operand(column: Column, operator: Operator, operand: str | list[str]) -> Any:
+    if isinstance(operand, list):
+        if not operand:
+            raise _Invalid(f"{column.name}: in needs at least one value")
+        return tuple(_typed(column, value) for value in operand)
+    if operator is Operator.IS:
+        if operand != "null":
+            raise _Invalid(f"{column.name}: is takes null (there are no boolean fields)")
+        return None
+    if operator in {Operator.LIKE, Operator.ILIKE} and column.type is not ColumnType.TEXT:
+        raise _Invalid(f"{column.name}: {operator.value} applies to text fields only")
+    return _typed(column, operand)
+
+
+def _list(scanner: _Scanner) -> list[str]:
+    if scanner.peek("()"):
+        scanner.at += 2
+        return []
+    return scanner.items(scanner.element)
+
+
+def _field_param(catalog: Catalog, field: str, text: str) -> Specification:
+    """``field=[not.]op.value``: the value is the rest of the text, verbatim."""
+    column = _column(catalog, field)
+    negated = text.startswith("not.")
+    name, dot, rest = text.removeprefix("not.").partition(".")
+    operator = _operator(name)
+    if not dot:
+        raise _Invalid(f"{field}: expected '{name}.<value>'")
+    if operator is Operator.IN:
+        scanner = _Scanner(rest)
+        values = _list(scanner)
+        if not scanner.done():
+            raise _Invalid(f"{field}: unexpected text after the in list")
+        return _condition(column, operator, values, negated=negated)
+    return _condition(column, operator, rest, negated=negated)
+
+
+def _group_item(catalog: Catalog, scanner: _Scanner) -> Specification:
+    """``field.[not.]op.value``, or a nested ``[not.]or(...)`` / ``[not.]and(...)``."""
+    negated = False
+    if scanner.peek("not."):
+        negated, scanner.at = True, scanner.at + 4
+    name = scanner.word()
+    if name in GROUPS and scanner.peek("("):
+        group = _group(catalog, scanner, GROUPS[name][0])
+        return NotSpecification(group) if negated else group
+    if negated:
+        raise _Invalid("not. must be followed by or(...) or and(...) here")
+    column = _column(catalog, name)
+    scanner.expect(".")
+    if scanner.peek("not."):
+        negated, scanner.at = True, scanner.at + 4
+    operator = _operator(scanner.word())
+    scanner.expect(".")
+    operand = _list(scanner) if operator is Operator.IN else scanner.element()
+    return _condition(column, operator, operand, negated=negated)
+
+
+def _group(catalog: Catalog, scanner: _Scanner, junction: Junction) -> Specification:
+    parts = scanner.items(lambda: _group_item(catalog, scanner))
+    return parts[0] if len(parts) == 1 else CompositeSpecification(junction, tuple(parts))
+
+
+def _group_param(catalog: Catalog, key: str, text: str) -> Specification:
+    junction, negated = GROUPS[key]
+    scanner = _Scanner(text)
+    group = _group(catalog, scanner, junction)
+    if not scanner.done():
+        raise _Invalid(f"unexpected text after position {scanner.at}")
+    return NotSpecification(group) if negated else group
+
+
+# -- sort and window ----------------------------------------------------------------
+
+
+def _sort(catalog: Catalog, text: str) -> Sort:
+    fields = text.split(",")
+    names = [field.removeprefix("-") for field in fields]
+    for name in names:
+        if name not in catalog.sortable:
+            known = ", ".join(sorted(catalog.sortable))
+            raise _Invalid(f"{name[:40]!r} is not a sortable field (one of: {known})")
+    if len(set(names)) != len(names):
+        raise _Invalid("a field appears twice")
+    return Sort.parse_fields(fields)
+
+
+def _bounded(text: str, high: int) -> int:
+    if not (text.isascii() and text.isdigit() and len(text) <= 9) or not 1 <= int(text) <= high:
+        raise _Invalid(f"must be an integer from 1 to {high}")
+    return int(text)
+
+
+class _Window:
+    """Reads the window parameters, one error per bad parameter."""
+
+    def __init__(self, given: Mapping[str, str], errors: list[FieldError]) -> None:
+        self.given = given
+        self.errors = errors
+
+    def bounded(self, name: str, default: int, high: int) -> int:
+        try:
+            return _bounded(self.given[name], high) if name in self.given else default
+        except _Invalid as invalid:
+            self.errors.append(FieldError(name, str(invalid), "out_of_range"))
+            return default
+
+    def read(self, decode_cursor: Callable[[str], Result[Keyset, str]] | None) -> Window:
+        if "cursor" not in self.given and "limit" not in self.given:
+            return PageRequest(
+                self.bounded("page", 1, MAX_PAGE), self.bounded("size", 20, MAX_PAGE_SIZE)
+            )
+        for name in ("page", "size"):
+            if name in self.given:
+                self.errors.append(
+                    FieldError(
+                        name, "cannot be combined with cursor or limit", "conflicting_parameter"
+                    )
+                )
+        limit = self.bounded("limit", 20, MAX_PAGE_SIZE)
+        if "cursor" not in self.given or decode_cursor is None:
+            return KeysetRequest(limit)
+        decoded = decode_cursor(self.given["cursor"])
+        if isinstance(decoded, Failure):
+            self.errors.append(FieldError("cursor", decoded.failure(), "invalid_cursor"))
+            return KeysetRequest(limit)
+        return KeysetRequest(limit, decoded.unwrap())
+
+
+# -- the whole query ------------------------------------------------------------------
+
+
+def fingerprint(spec: Specification | None, sort: Sort) -> str:
+    """Order-insensitive over top-level conditions, sensitive to everything else."""
+    conditions = sorted(f"{key}={value}" for key, value in to_query(spec))
+    digest = hashlib.sha256("&".join([*conditions, f"sort={sort}"]).encode())
+    return digest.hexdigest()[:32]
+
+
+def _remember(given: dict[str, str], key: str, value: str) -> None:
+    if key in given:
+        raise _Invalid("must be given at most once")
+    given[key] = value
+
+
+def parse_list_query(
+    params: Iterable[tuple[str, str]], catalog: Catalog, cursors: CursorCodec
+) -> Result[ListQuery, AppError]:
+    errors: list[FieldError] = []
+    conditions: list[Specification] = []
+    given: dict[str, str] = {}
+    for key, value in params:
+        try:
+            if key in (*WINDOW_PARAMS, "sort"):
+                _remember(given, key, value)
+            elif key in GROUPS:
+                conditions.append(_group_param(catalog, key, value))
+            else:
+                conditions.append(_field_param(catalog, key, value))
+        except _Invalid as invalid:
+            errors.append(FieldError(key, str(invalid), _code(catalog, key)))
+    sort = Sort(())
+    if "sort" in given:
+        try:
+            sort = _sort(catalog, given["sort"])
+        except _Invalid as invalid:
+            errors.append(FieldError("sort", str(invalid), "invalid_sort"))
+    spec = all_of(conditions)
+    issued_for = fingerprint(spec, sort)
+    types = [catalog.column(key.field).type for key in sort.keys]
+    # A cursor is only checked against a query that parsed; otherwise it would
+    # be blamed for the filter's mistakes.
+    decode = None if errors else (lambda token: cursors.decode(token, issued_for, types))
+    window = _Window(given, errors).read(decode)
+    if errors:
+        return Failure(MalformedRequest("The query string is not valid.", tuple(errors)))
+    return Success(ListQuery(spec, sort, window, issued_for))
+
+
+def _code(catalog: Catalog, key: str) -> str:
+    if key in GROUPS or key in catalog.filterable:
+        return "invalid_filter"
+    return "unknown_parameter"
+
+
+# -- back to text ----------------------------------------------------------------------
+
+
+def to_query(spec: Specification | None) -> list[tuple[str, str]]:
+    """Query parameters that parse back to ``spec`` (top-level ``and`` becomes params)."""
+    if spec is None:
+        return []
+    if isinstance(spec, CompositeSpecification) and spec.junction is Junction.AND:
+        return [_param(part) for part in spec.parts]
+    return [_param(spec)]
+
+
+def _param(spec: Specification) -> tuple[str, str]:
+    match spec:
+        case FieldSpecification(field=field):
+            return field, _condition_text(spec, in_group=False)
+        case NotSpecification(inner=FieldSpecification(field=field) as inner):
+            return field, "not." + _condition_text(inner, in_group=False)
+        case CompositeSpecification(junction=junction, parts=parts):
+            return junction.value, _items(parts)
+        case NotSpecification(inner=CompositeSpecification(junction=junction, parts=parts)):
+            return f"not.{junction.value}", _items(parts)
+    raise ValueError(f"cannot render {spec!r}")  # pragma: no cover - double negation
+
+
+def _items(parts: Sequence[Specification]) -> str:
+    return "(" + ",".join(_item(part) for part in parts) + ")"
+
+
+def _item(spec: Specification) -> str:
+    match spec:
+        case FieldSpecification(field=field):
+            return f"{field}.{_condition_text(spec, in_group=True)}"
+        case NotSpecification(inner=FieldSpecification(field=field) as inner):
+            return f"{field}.not.{_condition_text(inner, in_group=True)}"
+        case CompositeSpecification(junction=junction, parts=parts):
+            return junction.value + _items(parts)
+        case NotSpecification(inner=CompositeSpecification(junction=junction, parts=parts)):
+            return f"not.{junction.value}{_items(parts)}"
+    raise ValueError(f"cannot render {spec!r}")  # pragma: no cover - double negation
+
+
+def _condition_text(spec: FieldSpecification, *, in_group: bool) -> str:
+    operator = spec.operator
+    if operator is Operator.IS:
+        return "is.null"
+    if operator is Operator.IN:
+        return "in.(" + ",".join(_quoted(_render(v)) for v in spec.value) + ")"
+    value = _render(spec.value)
+    return f"{operator.value}.{_quoted(value) if in_group else value}"
