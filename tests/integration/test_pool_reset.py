@@ -1,4 +1,4 @@
-"""The PostgreSQL pool's release hook: cheap, but never hands out an open transaction."""
+"""Releasing a pooled PostgreSQL connection is cheap, yet never hands out an open transaction."""
 
 from __future__ import annotations
 

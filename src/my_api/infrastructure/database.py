@@ -68,14 +68,13 @@ def create_database(settings: Settings) -> databases.Database:
     )
 
 
-async def _release_reset(connection: asyncpg.Connection[Any]) -> None:
-    """What a connection needs on its way back to the pool, and no more.
+async def _release_reset(_: asyncpg.Connection[Any]) -> None:
+    """Nothing beyond what asyncpg always does on release.
 
-    asyncpg's default reset sends ``pg_advisory_unlock_all(); CLOSE ALL;
-    UNLISTEN *; RESET ALL`` on every release: one more round trip per
-    request. This service never leaves session state behind (no LISTEN, no
-    SET, no cursors; the migration runner unlocks its advisory lock itself),
-    so only an unfinished transaction (a cancelled request) needs undoing.
+    With a custom ``reset`` asyncpg still rolls back an unfinished transaction
+    (a cancelled request) itself, but skips its default reset query
+    (``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL``): one
+    more round trip per request. This service leaves no other session state
+    behind: no LISTEN, no SET, no cursors, and the migration runner unlocks
+    its advisory lock itself.
     """
-    if connection.is_in_transaction():
-        await connection.execute("ROLLBACK")
