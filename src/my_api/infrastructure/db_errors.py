@@ -18,7 +18,7 @@ import asyncpg
 from returns.future import FutureResult
 from returns.result import Failure, Result
 
-from my_api.core.errors import AppError, Conflict, Unavailable
+from my_api.core.errors import AppError, Conflict, MalformedRequest, Unavailable
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -44,6 +44,9 @@ def database_failure(error: Exception) -> AppError:
         return Conflict("A resource with the same identity already exists.")
     if isinstance(error, asyncpg.IntegrityConstraintViolationError | sqlite3.IntegrityError):
         return Conflict("The change violates a data integrity rule.")
+    if isinstance(error, asyncpg.DataError):
+        # A value the database cannot hold: the client's input, not an outage.
+        return MalformedRequest("A value in the request is outside what can be stored.")
     return Unavailable("database")
 
 

@@ -12,6 +12,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -25,6 +26,8 @@ from returns.result import Failure, Result, Success
 from my_api.shared.converter import CONVERTER
 from my_api.shared.keyset import Keyset
 from my_api.shared.table import ColumnType
+
+_B64 = re.compile(r"[A-Za-z0-9_-]*")
 
 _DECODERS: dict[ColumnType, Any] = {
     ColumnType.UUID: UUID,
@@ -84,6 +87,10 @@ def _b64(raw: bytes) -> str:
 
 
 def _unb64(text: str) -> bytes:
-    if not text.isascii():
-        raise ValueError("not base64")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """Strict: only the canonical unpadded URL-safe form we issue decodes."""
+    if not _B64.fullmatch(text):
+        raise ValueError("not base64url")
+    raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if _b64(raw) != text:
+        raise ValueError("not canonical base64url")
+    return raw

@@ -65,15 +65,17 @@ class Keyset:
         """OR over i of (keys before i equal) AND (key i strictly beyond)."""
         alternatives: list[str] = []
         equal: list[str] = []
-        for key, value in zip(sort.keys, self.boundary, strict=True):
+        last = len(sort.keys) - 1
+        for position, (key, value) in enumerate(zip(sort.keys, self.boundary, strict=True)):
             column = key.field
             nullable = table.column(column).nullable
             beyond = self._beyond(column, value, bind, descending=key.descending, nullable=nullable)
             if beyond is not None:
                 alternatives.append("(" + " AND ".join([*equal, beyond]) + ")")
-            equal.append(
-                f"{column} IS NULL" if value is None else f"{column} = {bind(column, value)}"
-            )
+            if position < last:  # binding an unused value would leave PostgreSQL guessing its type
+                equal.append(
+                    f"{column} IS NULL" if value is None else f"{column} = {bind(column, value)}"
+                )
         return "(" + " OR ".join(alternatives) + ")" if alternatives else "(1 = 0)"
 
     def _beyond(

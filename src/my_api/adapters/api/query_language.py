@@ -42,8 +42,11 @@ WINDOW_PARAMS = ("page", "size", "limit", "cursor")
 GROUPS = {"or": (Junction.OR, False), "and": (Junction.AND, False)}
 GROUPS |= {f"not.{name}": (junction, True) for name, (junction, _) in list(GROUPS.items())}
 _FIELD = re.compile(r"[a-z_][a-z0-9_]{0,62}")
-_INTEGER = re.compile(r"-?\d{1,18}")
-_DECIMAL = re.compile(r"-?\d{1,20}(\.\d{1,20})?")
+# ASCII digits only, as in request bodies.
+_INTEGER = re.compile(r"-?[0-9]{1,10}")
+_DECIMAL = re.compile(r"-?[0-9]{1,20}(\.[0-9]{1,20})?")
+# ColumnType.INTEGER is a 32-bit integer on both databases.
+_INT32 = range(-(2**31), 2**31)
 _SPECIAL = set(',()"\\')
 
 
@@ -55,11 +58,24 @@ class _Invalid(ValueError):
 
 
 def _typed(column: Column, text: str) -> Any:
+    """``text`` as a value of the column's type, or why it cannot be one."""
+    if column.type is ColumnType.TEXT:
+        if "\x00" in text:
+            # PostgreSQL cannot hold NUL and SQLite's LIKE stops at it.
+            raise _Invalid(f"{column.name}: values must not contain the NUL character")
+        return text
+    value = _parsed(column.type, text)
+    if value is None:
+        raise _Invalid(f"{column.name}: {text[:40]!r} is not a valid {column.type.value}")
+    if isinstance(value, datetime) and value.tzinfo is None:
+        raise _Invalid(f"{column.name}: {text[:40]!r} needs a UTC offset, e.g. Z")
+    return value
+
+
+def _parsed(column_type: ColumnType, text: str) -> Any:
     try:
-        match column.type:
-            case ColumnType.TEXT:
-                return text
-            case ColumnType.INTEGER if _INTEGER.fullmatch(text):
+        match column_type:
+            case ColumnType.INTEGER if _INTEGER.fullmatch(text) and int(text) in _INT32:
                 return int(text)
             case ColumnType.DECIMAL if _DECIMAL.fullmatch(text):
                 return Decimal(text)
@@ -67,12 +83,10 @@ def _typed(column: Column, text: str) -> Any:
                 return UUID(text)
             case ColumnType.TIMESTAMP:
                 moment = datetime.fromisoformat(text)
-                if moment.tzinfo is None:
-                    raise _Invalid(f"{column.name}: {text!r} needs a UTC offset, e.g. Z")
-                return moment.astimezone(UTC)
-    except ValueError:
+                return moment if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         pass
-    raise _Invalid(f"{column.name}: {text[:40]!r} is not a valid {column.type.value}")
+    return None
 
 
 def _render(value: Any) -> str:
@@ -355,6 +369,8 @@ def parse_list_query(
 def _code(catalog: Catalog, key: str) -> str:
     if key in GROUPS or key in catalog.filterable:
         return "invalid_filter"
+    if key in (*WINDOW_PARAMS, "sort"):
+        return "repeated_parameter"
     return "unknown_parameter"
 
 
