@@ -5,6 +5,10 @@
 CREATE INDEX items_live_by_id ON items (id) WHERE deleted_at IS NULL;
 CREATE INDEX items_live_by_name ON items (name, id) WHERE deleted_at IS NULL;
 CREATE INDEX items_live_by_description ON items (description, id) WHERE deleted_at IS NULL;
+-- description is nullable and NULLs sort last in both directions, so the
+-- descending order is not the ascending index read backwards: it gets its own.
+CREATE INDEX items_live_by_description_desc
+    ON items (description DESC NULLS LAST, id DESC) WHERE deleted_at IS NULL;
 CREATE INDEX items_live_by_price ON items (price, id) WHERE deleted_at IS NULL;
 CREATE INDEX items_live_by_quantity ON items (quantity, id) WHERE deleted_at IS NULL;
 CREATE INDEX items_live_by_created_at ON items (created_at, id) WHERE deleted_at IS NULL;

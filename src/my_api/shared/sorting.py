@@ -5,7 +5,7 @@ The same ``Sort`` orders entities in Python and renders ``ORDER BY`` for SQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any, TypeVar
 
 import attrs
@@ -66,13 +66,21 @@ class Sort:
     def values(self, item: object) -> tuple[Any, ...]:
         return tuple(getattr(item, key.field) for key in self.keys)
 
-    def order_by(self, *, reverse: bool = False) -> str:
-        """The ORDER BY list; ``reverse`` walks the same order backwards (NULLs first)."""
+    def order_by(self, nullable: Collection[str] = (), *, reverse: bool = False) -> str:
+        """The ORDER BY list; ``reverse`` walks the same order backwards.
+
+        NULLs go last (first when walking back), spelled out only for the
+        ``nullable`` columns: on a NOT NULL column an explicit ``NULLS LAST``
+        after ``DESC`` would stop PostgreSQL from reading an ascending
+        ``(column, id)`` index backwards, and NULL placement cannot matter there.
+        """
         parts = []
         for key in self.keys:
             descending = key.descending != reverse
-            nulls = "FIRST" if reverse else "LAST"
-            parts.append(f"{key.field} {'DESC' if descending else 'ASC'} NULLS {nulls}")
+            part = f"{key.field} {'DESC' if descending else 'ASC'}"
+            if key.field in nullable:
+                part += " NULLS FIRST" if reverse else " NULLS LAST"
+            parts.append(part)
         return ", ".join(parts)
 
 

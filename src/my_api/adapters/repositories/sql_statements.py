@@ -79,7 +79,12 @@ def list_query(
     offset: int,
     keyset: Keyset | None,
 ) -> Result[tuple[str, list[Any]], str]:
-    """SELECT ... WHERE live [AND filter] [AND keyset] ORDER BY ... LIMIT ... OFFSET ..."""
+    """SELECT ... WHERE live [AND filter] [AND keyset] ORDER BY ... LIMIT ... OFFSET ...
+
+    A keyset that is not one row comparison becomes a UNION ALL of its
+    branches, each an ordered, limited index range scan, merged by an outer
+    ORDER BY: an OR of them would make PostgreSQL filter from the first row.
+    """
     unknown = {key.field for key in sort.keys} - set(sql.mapping.names)
     if unknown:
         return Failure(f"cannot sort {sql.mapping.table} by {', '.join(sorted(unknown))}")
@@ -87,16 +92,31 @@ def list_query(
     if isinstance(where, Failure):
         return where
     conditions, params = where.unwrap()
-    if keyset is not None:
-        window = keyset.to_sql_condition(sort, sql.dialect, sql.mapping, len(params) + 1)
-        conditions += f" AND {window.text}"
-        params += window.params
-    order = sort.order_by(reverse=keyset is not None and not keyset.after)
-    text = (
-        f"{sql.select_rows}{conditions} ORDER BY {order} "
-        f"LIMIT {sql.dialect.param(len(params) + 1)} OFFSET {sql.dialect.param(len(params) + 2)}"
+    nullable = {column.name for column in sql.mapping.columns if column.nullable}
+    order = sort.order_by(nullable, reverse=keyset is not None and not keyset.after)
+    param = sql.dialect.param
+    if keyset is None or keyset.is_row_comparison(sort, sql.mapping):
+        if keyset is not None:
+            window = keyset.to_sql_condition(sort, sql.dialect, sql.mapping, len(params) + 1)
+            conditions += f" AND {window.text}"
+            params += window.params
+        text = (
+            f"{sql.select_rows}{conditions} ORDER BY {order} "
+            f"LIMIT {param(len(params) + 1)} OFFSET {param(len(params) + 2)}"
+        )
+        return Success((text, [*params, limit, offset]))
+    branches, values = keyset.branches(sort, sql.dialect, sql.mapping, len(params) + 1)
+    params += values
+    if not branches:
+        branches = ("1 = 0",)
+    head, tail = param(len(params) + 1), param(len(params) + 2)
+    scans = " UNION ALL ".join(
+        f"SELECT * FROM ({sql.select_rows}{conditions} AND {branch} "
+        f"ORDER BY {order} LIMIT {head}) AS branch_{number}"
+        for number, branch in enumerate(branches)
     )
-    return Success((text, [*params, limit, offset]))
+    text = f"SELECT * FROM ({scans}) AS page ORDER BY {order} LIMIT {head} OFFSET {tail}"
+    return Success((text, [*params, limit + offset, offset]))
 
 
 def count_query(
