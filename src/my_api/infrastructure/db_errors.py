@@ -44,7 +44,9 @@ def database_failure(error: Exception) -> AppError:
         return Conflict("A resource with the same identity already exists.")
     if isinstance(error, asyncpg.IntegrityConstraintViolationError | sqlite3.IntegrityError):
         return Conflict("The change violates a data integrity rule.")
-    if isinstance(error, asyncpg.DataError):
+    # The server's DataError (SQLSTATE 22) and asyncpg's own refusal to encode
+    # an argument (an InterfaceError subclass with the same name).
+    if isinstance(error, asyncpg.DataError | asyncpg.exceptions._base.DataError):  # noqa: SLF001
         # A value the database cannot hold: the client's input, not an outage.
         return MalformedRequest("A value in the request is outside what can be stored.")
     return Unavailable("database")
