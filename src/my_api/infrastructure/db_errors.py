@@ -46,7 +46,7 @@ def database_failure(error: Exception) -> AppError:
         return Conflict("The change violates a data integrity rule.")
     # The server's DataError (SQLSTATE 22) and asyncpg's own refusal to encode
     # an argument (an InterfaceError subclass with the same name).
-    if isinstance(error, asyncpg.DataError | asyncpg.exceptions._base.DataError):  # noqa: SLF001
+    if isinstance(error, asyncpg.DataError | asyncpg.exceptions._base.DataError):
         # A value the database cannot hold: the client's input, not an outage.
         return MalformedRequest("A value in the request is outside what can be stored.")
     return Unavailable("database")
