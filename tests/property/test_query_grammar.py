@@ -371,5 +371,5 @@ def test_what_parses_compiles_to_sql_built_only_from_the_grammar_vocabulary(
         words = {token for token in tokens if re.fullmatch(r"[A-Za-z_]\w*", token)}
         assert words <= _SQL_WORDS | _COLUMNS
         assert marks == [f"{placeholder[-1]}{n}" for n in range(1, len(condition.params) + 1)]
-    order_by = parsed.unwrap().sort.order_by()
+    order_by = parsed.unwrap().sort.order_by({"description"})
     assert set(_tokens(order_by)) <= (_COLUMNS | {"ASC", "DESC", "NULLS", "FIRST", "LAST", ","})

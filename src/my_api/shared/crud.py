@@ -75,7 +75,18 @@ def keyset_page(
             return KeysetPage(items, last if more else None, first if keyset else None)
         return KeysetPage(items, last, first if more else None)
 
-    return repo.list(query.filter, query.sort, limit=request.limit + 1, keyset=keyset).map(window)
+    listed = repo.list(query.filter, query.sort, limit=request.limit + 1, keyset=keyset)
+    if forward:
+        return listed.map(window)
+    # Walking back can find nothing before the boundary (those rows were deleted
+    # since): the first page is then the page before, not a dead end.
+    return listed.bind(
+        lambda rows: (
+            FutureResult.from_value(window(rows))
+            if rows
+            else keyset_page(repo, query, KeysetRequest(request.limit))
+        )
+    )
 
 
 def _current(repo: Repo[E], entity_id: UUID, expectation: Expectation) -> FutureResult[E, AppError]:

@@ -66,7 +66,7 @@ class Sort:
     def values(self, item: object) -> tuple[Any, ...]:
         return tuple(getattr(item, key.field) for key in self.keys)
 
-    def order_by(self, nullable: Collection[str] = (), *, reverse: bool = False) -> str:
+    def order_by(self, nullable: Collection[str], *, reverse: bool = False) -> str:
         """The ORDER BY list; ``reverse`` walks the same order backwards.
 
         NULLs go last (first when walking back), spelled out only for the
