@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint typecheck check migrate clean
+.PHONY: run test lint typecheck check migrate clean bench bench-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,13 +29,21 @@ test: $(VENV)/.dev  ## the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy
 
 check: lint typecheck test
+
+# Benchmarks are not tests: neither `make test` nor CI runs them (docs/performance.md).
+bench:  ## vs bare Starlette+asyncpg and FastAPI+SQLAlchemy (~8 min), then the in-process profile
+	$(PYTHON) bench/run.py
+	$(PYTHON) bench/profile_inprocess.py
+
+bench-smoke:  ## proves the benchmark harness still runs end to end (~20 s)
+	$(PYTHON) bench/run.py --smoke
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache .hypothesis

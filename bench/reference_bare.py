@@ -1,0 +1,214 @@
+"""Bare reference: Starlette + asyncpg, the service's SQL written out by hand.
+
+The floor for per-request cost in Python: no DI, no pipelines, no entity
+mapping, no middleware; one pooled connection per request, one orjson pass.
+It runs the very statements the service runs (same text, same round trips,
+transactions where the service has them), so a ratio to it measures what the
+service's Python costs. A benchmark fixture only: the service never imports it.
+
+Run: ``BENCH_DATABASE_URL=postgresql://... uvicorn reference_bare:app``
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import asyncpg
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+SELECT = (
+    "SELECT id, name, description, price, quantity, created_at, updated_at, version, deleted_at "
+    "FROM items WHERE id = $1 AND deleted_at IS NULL"
+)
+PAGE = (
+    "SELECT id, name, description, price, quantity, created_at, updated_at, version, deleted_at "
+    "FROM items WHERE deleted_at IS NULL ORDER BY id ASC LIMIT $1 OFFSET $2"
+)
+COUNT = "SELECT count(*) FROM items WHERE deleted_at IS NULL"
+INSERT = (
+    "INSERT INTO items (id, name, description, price, quantity, created_at, updated_at, "
+    "version, deleted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+)
+UPDATE = (
+    "UPDATE items SET name = $2, description = $3, price = $4, quantity = $5, "
+    "created_at = $6, updated_at = $7, version = $8, deleted_at = $9 "
+    "WHERE id = $1 AND version = $10 AND deleted_at IS NULL RETURNING id"
+)
+FIELDS = ("name", "description", "price", "quantity")
+CENT = Decimal("0.01")
+
+pool: asyncpg.Pool[Any]
+
+
+def _json(document: Any, status: int = 200, **headers: str) -> Response:
+    # orjson writes UUIDs and datetimes natively; asyncpg's UUID type goes through str.
+    content = orjson.dumps(document, default=str, option=orjson.OPT_UTC_Z)
+    return Response(content, status, headers, "application/json")
+
+
+def _problem(status: int, title: str) -> Response:
+    return Response(
+        orjson.dumps({"status": status, "title": title}), status, None, "application/problem+json"
+    )
+
+
+def _view(row: Any) -> dict[str, Any]:
+    item = dict(row)
+    del item["deleted_at"]
+    item["price"] = str(item["price"])
+    return item
+
+
+def _envelope(row: Any, status: int = 200, **headers: str) -> Response:
+    document = {"data": _view(row), "request_id": uuid.uuid4().hex, "timestamp": datetime.now(UTC)}
+    return _json(document, status, ETag=f'"{row["version"]}"', **headers)
+
+
+def _valid(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The same field rules as the service, written inline; None when anything is wrong."""
+    name, description, quantity = body.get("name"), body.get("description"), body.get("quantity")
+    try:
+        price = Decimal(str(body.get("price")))
+    except InvalidOperation:
+        return None
+    ok = (
+        set(body) <= set(FIELDS)
+        and isinstance(name, str)
+        and 1 <= len(name) <= 255
+        and (description is None or (isinstance(description, str) and len(description) <= 1000))
+        and type(quantity) is int
+        and 0 <= quantity < 2**31
+        and price.is_finite()
+        and 0 < price < 10**10
+        and price == price.quantize(CENT)
+    )
+    return {**body, "price": price, "description": description} if ok else None
+
+
+async def get_item(request: Request) -> Response:
+    try:
+        item_id = uuid.UUID(request.path_params["id"])
+    except ValueError:
+        return _problem(404, "Not Found")
+    async with pool.acquire() as connection:
+        row = await connection.fetchrow(SELECT, item_id)
+    if row is None:
+        return _problem(404, "Not Found")
+    if request.headers.get("if-none-match") == f'"{row["version"]}"':
+        return Response(status_code=304, headers={"ETag": f'"{row["version"]}"'})
+    return _envelope(row)
+
+
+async def list_items(request: Request) -> Response:
+    try:
+        page = int(request.query_params.get("page", "1"))
+        size = int(request.query_params.get("size", "20"))
+    except ValueError:
+        return _problem(400, "Bad Request")
+    if page < 1 or not 1 <= size <= 100:
+        return _problem(400, "Bad Request")
+    # One snapshot, so that the total agrees with the items, as the service does.
+    async with (
+        pool.acquire() as connection,
+        connection.transaction(isolation="repeatable_read", readonly=True),
+    ):
+        total = await connection.fetchval(COUNT)
+        rows = await connection.fetch(PAGE, size, (page - 1) * size)
+    pages = -(-total // size)
+    return _json(
+        {
+            "items": [_view(row) for row in rows],
+            "total": total,
+            "page": page,
+            "size": size,
+            "pages": pages,
+            "has_next": page < pages,
+            "has_previous": page > 1,
+        }
+    )
+
+
+async def _body(request: Request) -> Any:
+    try:
+        return orjson.loads(await request.body())
+    except orjson.JSONDecodeError:
+        return None
+
+
+async def create_item(request: Request) -> Response:
+    body = await _body(request)
+    fields = _valid(body) if isinstance(body, dict) else None
+    if fields is None:
+        return _problem(422, "Unprocessable Content")
+    now = datetime.now(UTC)
+    row = {"id": uuid.uuid4(), **dict.fromkeys(FIELDS), **fields}
+    row |= {"created_at": now, "updated_at": now, "version": 1, "deleted_at": None}
+    async with pool.acquire() as connection, connection.transaction():
+        await connection.execute(INSERT, *row.values())
+    return _envelope(row, 201, Location=f"/api/v1/items/{row['id']}")
+
+
+async def patch_item(request: Request) -> Response:  # noqa: PLR0911 - one per outcome
+    try:
+        item_id = uuid.UUID(request.path_params["id"])
+    except ValueError:
+        return _problem(404, "Not Found")
+    if_match = request.headers.get("if-match")
+    patch = await _body(request)
+    if not isinstance(patch, dict):
+        return _problem(400, "Bad Request")
+    async with pool.acquire() as connection, connection.transaction():
+        row = await connection.fetchrow(SELECT, item_id)
+        if row is None:
+            return _problem(404, "Not Found")
+        if if_match not in (None, "*", f'"{row["version"]}"'):
+            return _problem(412, "Precondition Failed")
+        current = {name: row[name] for name in FIELDS}
+        merged = _valid({**current, **patch})
+        if merged is None:
+            return _problem(422, "Unprocessable Content")
+        if merged == current:
+            return _envelope(row)
+        new = {
+            **dict(row),
+            **merged,
+            "updated_at": datetime.now(UTC),
+            "version": row["version"] + 1,
+        }
+        if await connection.fetchval(UPDATE, *new.values(), row["version"]) is None:
+            return _problem(412, "Precondition Failed")
+    return _envelope(new)
+
+
+async def no_reset(_: asyncpg.Connection[Any]) -> None:
+    """Skip asyncpg's reset query on release, as the service's pool does (one round trip)."""
+
+
+@asynccontextmanager
+async def lifespan(_: Starlette) -> AsyncIterator[None]:
+    global pool  # noqa: PLW0603 - a module-level pool is what a bare app looks like
+    url = os.environ["BENCH_DATABASE_URL"]
+    pool = await asyncpg.create_pool(url, min_size=1, max_size=10, reset=no_reset)
+    async with pool:
+        yield
+
+
+app = Starlette(
+    routes=[
+        Route("/api/v1/items", list_items, methods=["GET"]),
+        Route("/api/v1/items", create_item, methods=["POST"]),
+        Route("/api/v1/items/{id}", get_item, methods=["GET"]),
+        Route("/api/v1/items/{id}", patch_item, methods=["PATCH"]),
+    ],
+    lifespan=lifespan,
+)

@@ -1,0 +1,159 @@
+"""The three servers under test: how each starts, and a check that they speak one contract."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+ITEM_FIELDS = {
+    "id",
+    "name",
+    "description",
+    "price",
+    "quantity",
+    "created_at",
+    "updated_at",
+    "version",
+}
+PAGE_FIELDS = {"items", "total", "page", "size", "pages", "has_next", "has_previous"}
+ENVELOPE_FIELDS = {"data", "request_id", "timestamp"}
+_PRICE = re.compile(r"\d+\.\d\d")
+
+
+@dataclass(frozen=True)
+class Server:
+    name: str
+    label: str
+    app: str
+    port: int
+    factory: bool = False
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def servers(database_url: str, first_port: int) -> list[Server]:
+    return [
+        Server(
+            "service",
+            "this service (my_api)",
+            "my_api.adapters.api.app:app_from_environment",
+            first_port,
+            factory=True,
+            env={
+                "MY_API_DATABASE_URL": database_url,
+                "MY_API_ACCESS_LOG": "false",
+                "MY_API_LOG_LEVEL": "WARNING",
+            },
+        ),
+        Server(
+            "bare",
+            "bare Starlette + asyncpg",
+            "reference_bare:app",
+            first_port + 1,
+            env={"BENCH_DATABASE_URL": database_url},
+        ),
+        Server(
+            "fastapi",
+            "FastAPI + SQLAlchemy ORM + Pydantic",
+            "reference_fastapi:app",
+            first_port + 2,
+            env={"BENCH_DATABASE_URL": database_url},
+        ),
+    ]
+
+
+def start(server: Server, python: Path, core: int | None) -> subprocess.Popen[bytes]:
+    """One uvicorn worker with the production options: uvloop, httptools, no access log."""
+    command = [str(python), "-m", "uvicorn", server.app, *(["--factory"] if server.factory else [])]
+    command += ["--host", "127.0.0.1", "--port", str(server.port), "--workers", "1"]
+    command += ["--loop", "uvloop", "--http", "httptools", "--no-access-log"]
+    command += ["--log-level", "warning", "--app-dir", str(BENCH)]
+    if core is not None:
+        command = ["taskset", "-c", str(core), *command]
+    process = subprocess.Popen(command, env={**os.environ, **server.env})
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{server.name} exited with {process.returncode} at start-up")
+        try:
+            _call("GET", server.base_url + "/api/v1/items?page=1&size=1")
+        except OSError:
+            time.sleep(0.1)
+        else:
+            return process
+    process.terminate()
+    raise RuntimeError(f"{server.name} did not answer within 30 s")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _call(
+    method: str, url: str, body: Any = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], Any]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data, headers or {}, method=method)  # noqa: S310 - loopback
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            status, got, raw = response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        status, got, raw = error.code, error.headers, error.read()
+    lowered = {name.lower(): value for name, value in got.items()}
+    return status, lowered, json.loads(raw) if raw else None
+
+
+def contract_problems(server: Server, item_id: str) -> list[str]:
+    """What ``server`` gets wrong of the four benchmarked exchanges (empty when nothing)."""
+    base = server.base_url + "/api/v1/items"
+    problems: list[str] = []
+
+    def expect(what: str, *, ok: bool) -> None:
+        if not ok:
+            problems.append(f"{server.name}: {what}")
+
+    status, headers, got = _call("GET", f"{base}/{item_id}")
+    expect("GET by id is not 200", ok=status == 200)
+    expect("GET by id: envelope keys differ", ok=set(got) == ENVELOPE_FIELDS)
+    expect("GET by id: item keys differ", ok=set(got["data"]) == ITEM_FIELDS)
+    price = got["data"]["price"]
+    expect("GET by id: price is not a 2-decimal string", ok=bool(_PRICE.fullmatch(price)))
+    expect("GET by id: ETag differs", ok=headers.get("etag") == f'"{got["data"]["version"]}"')
+
+    status, _, got = _call("GET", f"{base}?page=1&size=20")
+    expect("list is not 200", ok=status == 200)
+    expect("list: page keys differ", ok=set(got) == PAGE_FIELDS)
+    expect("list: not 20 items", ok=len(got["items"]) == 20)
+
+    body = {"name": "contract", "price": "12.50", "quantity": 3}
+    status, headers, got = _call("POST", base, body, {"Content-Type": "application/json"})
+    expect("POST is not 201", ok=status == 201)
+    expect("POST: no Location", ok="location" in headers)
+    expect("POST: ETag is not version 1", ok=headers.get("etag") == '"1"')
+    created = got["data"]["id"]
+
+    patch = {"Content-Type": "application/merge-patch+json", "If-Match": '"1"'}
+    status, headers, got = _call("PATCH", f"{base}/{created}", {"quantity": 7}, patch)
+    expect("PATCH with a fresh If-Match is not 200", ok=status == 200)
+    expect("PATCH: ETag is not version 2", ok=headers.get("etag") == '"2"')
+    expect("PATCH: quantity not applied", ok=got["data"]["quantity"] == 7)
+    status, _, _ = _call("PATCH", f"{base}/{created}", {"quantity": 8}, patch)
+    expect("PATCH with a stale If-Match is not 412", ok=status == 412)
+    return problems
