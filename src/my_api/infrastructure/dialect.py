@@ -42,10 +42,6 @@ def _sqlite_timestamp(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def _utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
-
-
 class DialectName(enum.Enum):
     POSTGRESQL = "postgresql"
     SQLITE = "sqlite"
@@ -74,10 +70,10 @@ POSTGRESQL = Dialect(
     placeholder_prefix="$",
     encoders=dict.fromkeys(ColumnType, _identity),
     decoders={
+        # timestamptz already arrives as an aware datetime in UTC.
         **dict.fromkeys(ColumnType, _identity),
-        # asyncpg returns its own UUID subclass; hand out the standard type.
+        # asyncpg returns its own UUID subclass; entities hold the standard type.
         ColumnType.UUID: _nullable(lambda value: UUID(bytes=value.bytes)),
-        ColumnType.TIMESTAMP: _nullable(_utc),
     },
 )
 

@@ -65,7 +65,9 @@ def _structure_uuid(value: object, _: type) -> UUID:
 
 def format_timestamp(value: datetime) -> str:
     """RFC 3339 in UTC with a fixed width, e.g. ``2026-11-26T04:14:24.000000Z``."""
-    return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def make_converter() -> cattrs.Converter:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -43,9 +44,7 @@ def create_app(container: Container) -> Starlette:
     dialect = container[Dialect]
     uow, clock, new_id = container[UnitOfWork], container[Clock], container[IdFactory]
 
-    routes: list[BaseRoute] = [
-        *health_routes(database, timeout_seconds=settings.health_timeout_seconds)
-    ]
+    routes: list[BaseRoute] = []
     for resource in RESOURCES:
         router = GenericCRUDRouter(
             CrudUseCases(resource, uow, clock, new_id),
@@ -54,6 +53,8 @@ def create_app(container: Container) -> Starlette:
             cursors=container[CursorCodec],
         )
         routes += router.routes
+    # Resource routes first: the router tries routes in order, and they are the hot ones.
+    routes += health_routes(database, timeout_seconds=settings.health_timeout_seconds)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -63,6 +64,9 @@ def create_app(container: Container) -> Starlette:
                 applied = await MigrationRunner(database, dialect, directory_for(dialect)).apply()
                 if isinstance(applied, Failure):
                     raise StartupError(applied.failure())
+            # Start-up objects live as long as the process: keep them out of the
+            # collector's generations, which shortens its pauses (tail latency).
+            gc.freeze()
             yield
         finally:
             await database.disconnect()

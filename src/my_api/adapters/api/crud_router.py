@@ -169,7 +169,10 @@ class GenericCRUDRouter(Generic[E, C, R]):
         )
 
     async def get(self, request: Request) -> Response:
-        outcome = await FutureResult.from_result(self._entity_id(request)).bind(self._cases.get)
+        entity_id = self._entity_id(request)
+        if isinstance(entity_id, Failure):
+            return error_response(entity_id.failure(), request.url.path)
+        outcome = await self._cases.get(entity_id.unwrap())
 
         def render(entity: E) -> Response:
             tag = etag(entity.version)

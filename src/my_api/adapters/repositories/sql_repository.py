@@ -43,7 +43,7 @@ class SqlRepository(Generic[E]):
                 self._sql.attributes, self._sql.decoders, row, strict=True
             )
         }
-        return self._table.entity(**values)
+        return self._table.restore(values)
 
     @guarded
     async def get(self, entity_id: UUID) -> Result[E, AppError]:

@@ -98,18 +98,17 @@ class SqlUnitOfWork:
             return Failure(database_failure(error))
         try:
             raw = connection.raw_connection
-            read_only = mode is Mode.SNAPSHOT
-            if self._dialect.name is DialectName.POSTGRESQL:
-                executor: SqlExecutor = PostgresExecutor(raw)
-                transactions: PostgresTransactions | SqliteTransactions = PostgresTransactions(
-                    raw, read_only=read_only
-                )
-            else:
-                executor = SqliteExecutor(raw)
-                transactions = SqliteTransactions(raw, read_only=read_only)
+            postgres = self._dialect.name is DialectName.POSTGRESQL
+            executor = PostgresExecutor(raw) if postgres else SqliteExecutor(raw)
             session = SqlSession(executor, self._compiled)
             if mode is Mode.READ:
                 return performed(await work(session))
+            read_only = mode is Mode.SNAPSHOT
+            transactions = (
+                PostgresTransactions(raw, read_only=read_only)
+                if postgres
+                else SqliteTransactions(raw, read_only=read_only)
+            )
             return await _in_transaction(transactions, work, session)
         finally:
             await connection.__aexit__(None, None, None)

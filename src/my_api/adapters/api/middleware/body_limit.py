@@ -29,7 +29,17 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
+        declared = None
+        chunked = False
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                declared = value
+            elif name == b"transfer-encoding":
+                chunked = True
+        if declared is None and not chunked:
+            # No body at all (HTTP/1.1 framing): nothing to count.
+            await self.app(scope, receive, send)
+            return
         if declared is not None and (len(declared) > 18 or int(declared or b"0") > self.limit):
             response = problem(413, instance=scope["path"], detail=BodyTooLarge(self.limit).detail)
             await response(scope, receive, send)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 BASELINE = {
@@ -31,7 +30,11 @@ def security_headers(hsts_max_age_seconds: int) -> dict[str, str]:
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, *, hsts_max_age_seconds: int) -> None:
         self.app = app
-        self.headers = security_headers(hsts_max_age_seconds)
+        # Encoded once; appended as raw pairs (no response here sets them itself).
+        self.raw = [
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in security_headers(hsts_max_age_seconds).items()
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -40,9 +43,7 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                response_headers = MutableHeaders(scope=message)
-                for name, value in self.headers.items():
-                    response_headers.setdefault(name, value)
+                message["headers"] = [*message.get("headers", ()), *self.raw]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
