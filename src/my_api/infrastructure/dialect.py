@@ -34,7 +34,8 @@ def _nullable(codec: Codec) -> Codec:
     return lambda value: None if value is None else codec(value)
 
 
-def _identity(value: Any) -> Any:
+def passthrough(value: Any) -> Any:
+    """The codec of a type the driver already handles."""
     return value
 
 
@@ -68,10 +69,10 @@ class Dialect:
 POSTGRESQL = Dialect(
     name=DialectName.POSTGRESQL,
     placeholder_prefix="$",
-    encoders=dict.fromkeys(ColumnType, _identity),
+    encoders=dict.fromkeys(ColumnType, passthrough),
     decoders={
         # timestamptz already arrives as an aware datetime in UTC.
-        **dict.fromkeys(ColumnType, _identity),
+        **dict.fromkeys(ColumnType, passthrough),
         # asyncpg returns its own UUID subclass; entities hold the standard type.
         ColumnType.UUID: _nullable(lambda value: UUID(bytes=value.bytes)),
     },
@@ -82,15 +83,15 @@ SQLITE = Dialect(
     placeholder_prefix="?",
     encoders={
         ColumnType.UUID: _nullable(str),
-        ColumnType.TEXT: _identity,
-        ColumnType.INTEGER: _identity,
+        ColumnType.TEXT: passthrough,
+        ColumnType.INTEGER: passthrough,
         ColumnType.DECIMAL: _nullable(lambda value: format(value, "f")),
         ColumnType.TIMESTAMP: _nullable(_sqlite_timestamp),
     },
     decoders={
         ColumnType.UUID: _nullable(UUID),
-        ColumnType.TEXT: _identity,
-        ColumnType.INTEGER: _identity,
+        ColumnType.TEXT: passthrough,
+        ColumnType.INTEGER: passthrough,
         ColumnType.DECIMAL: _nullable(lambda value: Decimal(str(value))),
         ColumnType.TIMESTAMP: _nullable(datetime.fromisoformat),
     },

@@ -9,9 +9,10 @@ only the first one attrs would raise.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
@@ -85,9 +86,14 @@ def make_converter() -> cattrs.Converter:
 CONVERTER = make_converter()
 
 
+@cache
+def _fields(cls: Hashable) -> dict[str, attrs.Attribute[Any]]:
+    return attrs.fields_dict(attrs.resolve_types(cast(type[attrs.AttrsInstance], cls)))
+
+
 def structure_input(payload: Mapping[str, Any], cls: type[T]) -> Result[T, InvalidInput]:
     """Build ``cls`` from a decoded JSON object, or list every field that is wrong."""
-    fields = attrs.fields_dict(attrs.resolve_types(cast(type[attrs.AttrsInstance], cls)))
+    fields = _fields(cast(Hashable, cls))
     errors = [
         FieldError(name, "is not a known field", "unknown_field")
         for name in payload

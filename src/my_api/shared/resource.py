@@ -12,6 +12,7 @@ from typing import Any, Generic, TypeVar, cast
 from uuid import UUID
 
 import attrs
+from cattrs.gen import make_dict_unstructure_fn_from_attrs
 from returns.result import Failure, Result
 
 from my_api.core.errors import AppError, FieldError, InvalidInput
@@ -47,10 +48,17 @@ class Resource(Generic[E, C, R]):
     # Entity attributes never shown to clients.
     hidden: frozenset[str] = frozenset({"deleted_at"})
 
+    # Built once: cattrs generates the entity -> document function, hidden fields omitted.
+    _render: Callable[[E], dict[str, Any]] = attrs.field(init=False, eq=False, repr=False)
+
     def __attrs_post_init__(self) -> None:
         undeclared = (self.filterable | self.sortable) - set(self.table.mapping.names)
         if undeclared:
             raise ValueError(f"{self.name}: not columns of the table: {sorted(undeclared)}")
+        entity = attrs.resolve_types(cast(type[attrs.AttrsInstance], self.table.entity))
+        shown = [field for field in attrs.fields(entity) if field.name not in self.hidden]
+        render = make_dict_unstructure_fn_from_attrs(shown, entity, CONVERTER)
+        object.__setattr__(self, "_render", render)
 
     @property
     def catalog(self) -> Catalog:
@@ -103,7 +111,4 @@ class Resource(Generic[E, C, R]):
 
     def view(self, entity: E) -> dict[str, Any]:
         """The JSON-ready representation clients see."""
-        document: dict[str, Any] = CONVERTER.unstructure(entity)
-        for name in self.hidden:
-            document.pop(name, None)
-        return document
+        return self._render(entity)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
@@ -24,10 +24,17 @@ E = TypeVar("E", bound=StoredEntity)
 class SqlRepository(Generic[E]):
     """Rows of one table on one held connection; SQL text comes precompiled."""
 
-    def __init__(self, executor: SqlExecutor, table: EntityTable[E], sql: CompiledTable) -> None:
+    def __init__(
+        self,
+        executor: SqlExecutor,
+        table: EntityTable[E],
+        sql: CompiledTable,
+        read: Callable[[Row], E],
+    ) -> None:
         self._executor = executor
         self._table = table
         self._sql = sql
+        self._from_row = read
         self._id_encoder = sql.encoders[sql.attributes.index("id")]
 
     def _to_row(self, entity: E) -> list[Any]:
@@ -35,15 +42,6 @@ class SqlRepository(Generic[E]):
             encode(getattr(entity, attribute))
             for attribute, encode in zip(self._sql.attributes, self._sql.encoders, strict=True)
         ]
-
-    def _from_row(self, row: Row) -> E:
-        values = {
-            attribute: decode(value)
-            for attribute, decode, value in zip(
-                self._sql.attributes, self._sql.decoders, row, strict=True
-            )
-        }
-        return self._table.restore(values)
 
     @guarded
     async def get(self, entity_id: UUID) -> Result[E, AppError]:

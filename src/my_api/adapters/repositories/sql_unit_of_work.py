@@ -15,11 +15,13 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 from uuid import UUID
 
+import attrs
 import databases
 from returns.future import FutureResult
 from returns.io import IOFailure
 from returns.result import Failure, Result
 
+from my_api.adapters.repositories.row_reader import make_row_reader
 from my_api.adapters.repositories.sql_repository import SqlRepository
 from my_api.adapters.repositories.sql_statements import CompiledTable, compile_table
 from my_api.core.errors import AppError
@@ -28,6 +30,7 @@ from my_api.infrastructure.dialect import Dialect, DialectName
 from my_api.infrastructure.executor import (
     PostgresExecutor,
     PostgresTransactions,
+    Row,
     SqlExecutor,
     SqliteExecutor,
     SqliteTransactions,
@@ -51,16 +54,26 @@ class Mode(enum.Enum):
     WRITE = "a transaction that commits only on Success"
 
 
+@attrs.frozen
+class _Prepared:
+    """What a table needs at run time, built once at start-up."""
+
+    sql: CompiledTable
+    read: Callable[[Row], Any]
+
+
 class SqlSession:
-    def __init__(self, executor: SqlExecutor, compiled: dict[str, CompiledTable]) -> None:
+    def __init__(self, executor: SqlExecutor, prepared: dict[str, _Prepared]) -> None:
         self._executor = executor
-        self._compiled = compiled
+        self._prepared = prepared
 
     def repository(self, table: EntityTable[E]) -> AsyncRepository[E, UUID]:
+        prepared = self._prepared[table.name]
         repository: SqlRepository[StoredEntity] = SqlRepository(
             self._executor,
             table,  # type: ignore[arg-type]
-            self._compiled[table.name],
+            prepared.sql,
+            prepared.read,
         )
         return repository  # type: ignore[return-value]
 
@@ -77,8 +90,13 @@ class SqlUnitOfWork:
         self._database = database
         self._dialect = dialect
         self._acquire_timeout = acquire_timeout
-        # SQL text for every declared table is built here, once, not per request.
-        self._compiled = {table.name: compile_table(table.mapping, dialect) for table in tables}
+        # SQL text and row readers for every declared table are built here, once.
+        self._prepared = {
+            table.name: _Prepared(
+                compile_table(table.mapping, dialect), make_row_reader(table, dialect)
+            )
+            for table in tables
+        }
 
     def atomically(self, work: Work[T]) -> FutureResult[T, AppError]:
         return FutureResult(self._run(work, Mode.WRITE))
@@ -100,7 +118,7 @@ class SqlUnitOfWork:
             raw = connection.raw_connection
             postgres = self._dialect.name is DialectName.POSTGRESQL
             executor = PostgresExecutor(raw) if postgres else SqliteExecutor(raw)
-            session = SqlSession(executor, self._compiled)
+            session = SqlSession(executor, self._prepared)
             if mode is Mode.READ:
                 return performed(await work(session))
             read_only = mode is Mode.SNAPSHOT
