@@ -574,3 +574,18 @@ def test_the_fingerprint_follows_filter_and_sort() -> None:
     assert parsed("name=eq.x&sort=name&page=3&size=7").fingerprint == base.fingerprint
     assert parsed("name=eq.y&sort=name").fingerprint != base.fingerprint
     assert parsed("name=eq.x&sort=-name").fingerprint != base.fingerprint
+
+
+@pytest.mark.parametrize(
+    "query", ["price=eq.0.010000000000000001", "price=in.(1,0.0099999999999999999)"]
+)
+def test_a_price_with_more_significant_digits_than_every_database_compares_exactly_is_refused(
+    query: str,
+) -> None:
+    assert refused(query) == {"price": ["invalid_filter"]}
+
+
+def test_a_price_with_fifteen_significant_digits_is_accepted() -> None:
+    assert parsed("price=gt.1234567890.12345").filter == eq(
+        "price", "gt", Decimal("1234567890.12345")
+    )

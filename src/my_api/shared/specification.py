@@ -15,7 +15,8 @@ description is NULL, in memory exactly as in SQL. ``is.null`` is never unknown.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
 from typing import Any, Protocol, TypeAlias
 
 import attrs
@@ -92,6 +93,10 @@ class _Combinable:
     def fields(self) -> frozenset[str]:
         raise NotImplementedError
 
+    def values(self) -> Iterator[tuple[str, Any]]:
+        """Every (field, value) the predicate compares against."""
+        raise NotImplementedError
+
     def _sql(self, binder: _Binder) -> str:
         raise NotImplementedError
 
@@ -105,6 +110,16 @@ class _Combinable:
         unknown = self.fields() - set(table.names)
         if unknown:
             return Failure(f"not a column of {table.table}: {', '.join(sorted(unknown))}")
+        inexact = sorted(
+            field
+            for field, value in self.values()
+            if table.column(field).type is ColumnType.DECIMAL and not exactly_comparable(value)
+        )
+        if inexact:
+            return Failure(
+                f"{', '.join(inexact)}: values with more than {EXACT_DIGITS} significant "
+                "digits cannot be compared exactly on every database"
+            )
         binder = _Binder(dialect, table, first_param)
         text = self._sql(binder)
         return Success(SqlCondition(text, tuple(binder.params)))
@@ -119,6 +134,26 @@ class _Combinable:
         return NotSpecification(self)  # type: ignore[arg-type]
 
 
+# SQLite keeps fractional NUMERIC values as binary doubles. Two decimals of at
+# most 15 significant digits (DBL_DIG) never collide or swap order as doubles,
+# so comparisons stay exact; longer ones may not (0.010000000000000001 would
+# equal 0.01). PostgreSQL's numeric needs no such bound, but the language must
+# mean the same on both.
+EXACT_DIGITS = 15
+
+
+def exactly_comparable(value: Any) -> bool:
+    """
+    >>> exactly_comparable(Decimal("9999999999.99"))
+    True
+    >>> exactly_comparable(Decimal("0.010000000000000001"))
+    False
+    """
+    if not isinstance(value, Decimal):
+        return True
+    return len(value.normalize().as_tuple().digits) <= EXACT_DIGITS
+
+
 @attrs.frozen
 class FieldSpecification(_Combinable):
     """``field operator value``; for ``in`` the value is a tuple, for ``is`` it is None."""
@@ -129,6 +164,12 @@ class FieldSpecification(_Combinable):
 
     def fields(self) -> frozenset[str]:
         return frozenset({self.field})
+
+    def values(self) -> Iterator[tuple[str, Any]]:
+        if self.operator is Operator.IN:
+            yield from ((self.field, value) for value in self.value)
+        elif self.value is not None:
+            yield self.field, self.value
 
     def truth(self, entity: object) -> Truth:
         actual = getattr(entity, self.field)
@@ -178,6 +219,10 @@ class CompositeSpecification(_Combinable):
     def fields(self) -> frozenset[str]:
         return frozenset().union(*(part.fields() for part in self.parts))
 
+    def values(self) -> Iterator[tuple[str, Any]]:
+        for part in self.parts:
+            yield from part.values()
+
     def truth(self, entity: object) -> Truth:
         values = [part.truth(entity) for part in self.parts]
         decisive = self.junction is Junction.OR  # True decides an OR, False an AND
@@ -196,6 +241,9 @@ class NotSpecification(_Combinable):
 
     def fields(self) -> frozenset[str]:
         return self.inner.fields()
+
+    def values(self) -> Iterator[tuple[str, Any]]:
+        return self.inner.values()
 
     def truth(self, entity: object) -> Truth:
         value = self.inner.truth(entity)

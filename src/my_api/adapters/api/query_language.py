@@ -28,6 +28,7 @@ from my_api.shared.listing import Catalog, KeysetRequest, ListQuery, Window
 from my_api.shared.pagination import MAX_PAGE, MAX_PAGE_SIZE, PageRequest
 from my_api.shared.sorting import Sort
 from my_api.shared.specification import (
+    EXACT_DIGITS,
     CompositeSpecification,
     FieldSpecification,
     Junction,
@@ -35,6 +36,7 @@ from my_api.shared.specification import (
     Operator,
     Specification,
     all_of,
+    exactly_comparable,
 )
 from my_api.shared.table import Column, ColumnType
 
@@ -67,6 +69,8 @@ def _typed(column: Column, text: str) -> Any:
     value = _parsed(column.type, text)
     if value is None:
         raise _Invalid(f"{column.name}: {text[:40]!r} is not a valid {column.type.value}")
+    if not exactly_comparable(value):
+        raise _Invalid(f"{column.name}: at most {EXACT_DIGITS} significant digits")
     if isinstance(value, datetime) and value.tzinfo is None:
         raise _Invalid(f"{column.name}: {text[:40]!r} needs a UTC offset, e.g. Z")
     return value
