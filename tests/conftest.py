@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+import attrs
 import databases
 import httpx2
 import pytest
@@ -26,10 +27,14 @@ from lagom import Container
 from returns.result import Success
 
 from my_api.adapters.api.app import create_app
+from my_api.adapters.repositories.memory_unit_of_work import InMemoryUnitOfWork
+from my_api.adapters.repositories.sql_unit_of_work import SqlUnitOfWork
+from my_api.application.items import ITEM_TABLE
 from my_api.core.container import build_container
 from my_api.core.settings import Settings
 from my_api.infrastructure.database import create_database, dialect_of
 from my_api.infrastructure.migrations import MigrationRunner, directory_for
+from my_api.shared.unit_of_work import UnitOfWork
 
 settings.register_profile(
     "default",
@@ -58,16 +63,16 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-async def postgres_url() -> AsyncIterator[str]:
-    """A fresh, empty PostgreSQL database for this test session."""
+@asynccontextmanager
+async def fresh_postgres_database(prefix: str) -> AsyncIterator[str]:
+    """A new, empty database on the server at MY_API_TEST_POSTGRES_URL, dropped afterwards."""
     admin_url = os.environ.get(POSTGRES_ENV)
     if not admin_url:
         _unavailable(
             f"PostgreSQL tests need {POSTGRES_ENV}, e.g. postgresql://postgres@127.0.0.1:5432/test"
         )
     assert admin_url is not None
-    name = f"my_api_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     try:
         admin = await asyncpg.connect(admin_url, timeout=5)
     except (OSError, asyncpg.PostgresError) as error:
@@ -77,13 +82,21 @@ async def postgres_url() -> AsyncIterator[str]:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    base = admin_url.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
-    admin = await asyncpg.connect(admin_url, timeout=5)
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
     finally:
-        await admin.close()
+        admin = await asyncpg.connect(admin_url, timeout=5)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh, empty PostgreSQL database for this test session."""
+    async with fresh_postgres_database("my_api_test") as url:
+        yield url
 
 
 async def _migrated(settings: Settings) -> None:
@@ -140,6 +153,61 @@ async def database(database_url: str) -> AsyncIterator[databases.Database]:
     await db.connect()
     yield db
     await db.disconnect()
+
+
+@attrs.frozen
+class Adapter:
+    """A unit of work over one storage adapter, and how to empty its items."""
+
+    unit_of_work: UnitOfWork
+    clear: Callable[[], Awaitable[None]]
+
+
+ADAPTERS = ["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=ADAPTERS)
+def adapter_url(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
+    """The database behind the adapter (None for the in-memory one).
+
+    Sync on purpose: it pulls the async session fixture by name, which pytest
+    cannot do from inside a running event loop.
+    """
+    if request.param == "memory":
+        return None
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'adapter.db'}"
+    postgres: str = request.getfixturevalue("migrated_postgres")
+    return postgres
+
+
+@pytest.fixture
+async def adapter(adapter_url: str | None) -> AsyncIterator[Adapter]:
+    """Every adapter of the unit-of-work port, each migrated and empty: the SQL one on
+    SQLite and on PostgreSQL, and the in-memory one.
+    """
+    if adapter_url is None:
+        memory = InMemoryUnitOfWork()
+
+        async def forget() -> None:
+            memory.tables.clear()
+
+        yield Adapter(memory, forget)
+        return
+    settings = Settings(database_url=adapter_url)
+    await _migrated(settings)
+    database = create_database(settings)
+    await database.connect()
+    try:
+
+        async def delete_all() -> None:
+            await database.execute("DELETE FROM items")
+
+        await delete_all()
+        uow = SqlUnitOfWork(database, dialect_of(settings), [ITEM_TABLE], acquire_timeout=5)
+        yield Adapter(uow, delete_all)
+    finally:
+        await database.disconnect()
 
 
 ClientFactory = Callable[..., AbstractAsyncContextManager[httpx2.AsyncClient]]

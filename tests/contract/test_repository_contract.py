@@ -8,10 +8,9 @@ the pipelines use a repository.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -22,24 +21,18 @@ from hypothesis import strategies as st
 from returns.future import FutureResult
 from returns.result import Failure, Result, Success
 
-from my_api.adapters.repositories.memory_unit_of_work import InMemoryUnitOfWork
-from my_api.adapters.repositories.sql_unit_of_work import SqlUnitOfWork
 from my_api.application.items import ITEM_TABLE
 from my_api.core.errors import AppError, Conflict, NotFound, PreconditionFailed
-from my_api.core.settings import Settings
 from my_api.domain.item import Item
-from my_api.infrastructure.database import create_database, dialect_of
-from my_api.infrastructure.migrations import MigrationRunner, directory_for
 from my_api.shared.clock import new_id, utc_now
 from my_api.shared.io_edge import performed
 from my_api.shared.repository import AsyncRepository
 from my_api.shared.sorting import Sort
 from my_api.shared.unit_of_work import Session, UnitOfWork
+from tests.conftest import Adapter
 
 T = TypeVar("T")
 Repo = AsyncRepository[Item, UUID]
-
-ADAPTERS = ["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 @attrs.frozen
@@ -56,46 +49,9 @@ class Store:
         return performed(await self.unit_of_work.atomically(on_items))
 
 
-@pytest.fixture(params=ADAPTERS)
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
-    """The database behind the adapter (None for the in-memory one).
-
-    Sync on purpose: it pulls the async session fixture by name, which pytest
-    cannot do from inside a running event loop.
-    """
-    if request.param == "memory":
-        return None
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'contract.db'}"
-    postgres: str = request.getfixturevalue("migrated_postgres")
-    return postgres
-
-
 @pytest.fixture
-async def store(store_url: str | None) -> AsyncIterator[Store]:
-    if store_url is None:
-        memory = InMemoryUnitOfWork()
-
-        async def forget() -> None:
-            memory.tables.clear()
-
-        yield Store(memory, forget)
-        return
-    settings = Settings(database_url=store_url)
-    dialect = dialect_of(settings)
-    database = create_database(settings)
-    await database.connect()
-    try:
-        migrated = await MigrationRunner(database, dialect, directory_for(dialect)).apply()
-        assert isinstance(migrated, Success), migrated
-
-        async def delete_all() -> None:
-            await database.execute("DELETE FROM items")
-
-        await delete_all()
-        yield Store(SqlUnitOfWork(database, dialect, [ITEM_TABLE], acquire_timeout=5), delete_all)
-    finally:
-        await database.disconnect()
+def store(adapter: Adapter) -> Store:
+    return Store(adapter.unit_of_work, adapter.clear)
 
 
 def an_item(name: str = "Lamp", **changes: Any) -> Item:

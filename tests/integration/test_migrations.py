@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
 import shutil
 import sqlite3
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import asyncpg
 import attrs
 import databases
 import pytest
@@ -37,6 +34,7 @@ from my_api.infrastructure.migrations import (
     discover,
     sqlite_statements,
 )
+from tests.conftest import fresh_postgres_database
 
 POSTGRES_ENV = "MY_API_TEST_POSTGRES_URL"
 REQUIRE_ENV = "MY_API_TEST_REQUIRE_SERVICES"
@@ -95,44 +93,12 @@ class Fresh:
             return {str(row[0]) for row in await database.fetch_all(query)}
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get(REQUIRE_ENV) == "1":
-        pytest.fail(f"{reason} (required because {REQUIRE_ENV}=1)")
-    pytest.skip(reason)
-
-
-@asynccontextmanager
-async def fresh_postgres_database() -> AsyncIterator[str]:
-    admin_url = os.environ.get(POSTGRES_ENV)
-    if not admin_url:
-        _unavailable(f"PostgreSQL tests need {POSTGRES_ENV}")
-    assert admin_url is not None
-    name = f"my_api_migrations_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = await asyncpg.connect(admin_url, timeout=5)
-    except (OSError, asyncpg.PostgresError) as error:
-        _unavailable(f"PostgreSQL at {POSTGRES_ENV} is unreachable: {error}")
-        raise
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
-    finally:
-        admin = await asyncpg.connect(admin_url, timeout=5)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
-
-
 @pytest.fixture(params=BACKENDS)
 async def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Fresh]:
     if request.param == "sqlite":
         yield Fresh(f"sqlite:///{tmp_path / 'fresh.db'}")
         return
-    async with fresh_postgres_database() as url:
+    async with fresh_postgres_database("my_api_migrations") as url:
         yield Fresh(url)
 
 
@@ -314,7 +280,7 @@ async def test_concurrent_runners_on_postgresql_apply_each_migration_exactly_onc
     tmp_path: Path,
 ) -> None:
     directory = write_migrations(tmp_path / "m", PORTABLE)
-    async with fresh_postgres_database() as url:
+    async with fresh_postgres_database("my_api_migrations") as url:
         fresh = Fresh(url)
         assert await _race(fresh, directory, runners=4) == len(PORTABLE)
         assert [version for version, _, _ in await fresh.ledger()] == [1, 2, 3]

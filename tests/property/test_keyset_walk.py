@@ -19,10 +19,9 @@ survive the trip the way a client's cursor does.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -34,14 +33,9 @@ from returns.future import FutureResult
 from returns.result import Success
 
 from my_api.adapters.api.query_language import fingerprint
-from my_api.adapters.repositories.memory_unit_of_work import InMemoryUnitOfWork
-from my_api.adapters.repositories.sql_unit_of_work import SqlUnitOfWork
 from my_api.application.items import ITEM_TABLE, ITEMS, ItemCreate, ItemReplace
 from my_api.core.errors import AppError
-from my_api.core.settings import Settings
 from my_api.domain.item import Item
-from my_api.infrastructure.database import create_database, dialect_of
-from my_api.infrastructure.migrations import MigrationRunner, directory_for
 from my_api.shared.clock import new_id, utc_now
 from my_api.shared.crud import CrudUseCases
 from my_api.shared.cursor import CursorCodec
@@ -57,8 +51,8 @@ from my_api.shared.specification import (
     Specification,
 )
 from my_api.shared.unit_of_work import Session, UnitOfWork
+from tests.conftest import Adapter
 
-BACKENDS = ["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 CODEC = CursorCodec(b"keyset-walk-test-secret")
 CATALOG = ITEMS.catalog
 MAX_INT32 = 2**31 - 1
@@ -157,46 +151,9 @@ class Backend:
         assert performed(await self.unit_of_work.atomically(add_all)) == Success(None)
 
 
-@pytest.fixture(params=BACKENDS)
-def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
-    """The database behind the backend (None for the in-memory one).
-
-    Sync on purpose: it pulls the async session fixture by name, which pytest
-    cannot do from inside a running event loop.
-    """
-    if request.param == "memory":
-        return None
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'keyset.db'}"
-    postgres: str = request.getfixturevalue("migrated_postgres")
-    return postgres
-
-
 @pytest.fixture
-async def backend(backend_url: str | None) -> AsyncIterator[Backend]:
-    if backend_url is None:
-        memory = InMemoryUnitOfWork()
-
-        async def forget() -> None:
-            memory.tables.clear()
-
-        yield Backend(memory, forget)
-        return
-    settings = Settings(database_url=backend_url)
-    dialect = dialect_of(settings)
-    database = create_database(settings)
-    await database.connect()
-    try:
-        migrated = await MigrationRunner(database, dialect, directory_for(dialect)).apply()
-        assert isinstance(migrated, Success), migrated
-
-        async def delete_all() -> None:
-            await database.execute("DELETE FROM items")
-
-        uow = SqlUnitOfWork(database, dialect, [ITEM_TABLE], acquire_timeout=5)
-        yield Backend(uow, delete_all)
-    finally:
-        await database.disconnect()
+def backend(adapter: Adapter) -> Backend:
+    return Backend(adapter.unit_of_work, adapter.clear)
 
 
 # -- walking ---------------------------------------------------------------------------
