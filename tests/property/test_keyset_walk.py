@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from returns.future import FutureResult
 from returns.result import Success
 
-from my_api.adapters.api.query_language import fingerprint
+from my_api.adapters.api.query_text import fingerprint
 from my_api.application.items import ITEM_TABLE, ITEMS, ItemCreate, ItemReplace
 from my_api.core.errors import AppError
 from my_api.domain.item import Item

@@ -32,7 +32,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from returns.result import Failure, Success
 
-from my_api.adapters.api.query_language import fingerprint, parse_list_query, to_query
+from my_api.adapters.api.query_language import parse_list_query
+from my_api.adapters.api.query_text import fingerprint, to_query
 from my_api.application.items import ITEM_TABLE, ITEMS
 from my_api.core.errors import MalformedRequest
 from my_api.infrastructure.dialect import POSTGRESQL, SQLITE

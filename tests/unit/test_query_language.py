@@ -16,7 +16,8 @@ from urllib.parse import parse_qsl
 import pytest
 from returns.result import Failure, Result, Success
 
-from my_api.adapters.api.query_language import fingerprint, parse_list_query, to_query
+from my_api.adapters.api.query_language import parse_list_query
+from my_api.adapters.api.query_text import fingerprint, to_query
 from my_api.application.items import ITEMS
 from my_api.core.errors import AppError, MalformedRequest
 from my_api.shared.cursor import CursorCodec

@@ -4,15 +4,14 @@
 ``Result[ListQuery, AppError]``: every malformed parameter is reported by
 name, and nothing from the query string becomes SQL text (fields are looked
 up in the resource's declared lists; values become typed, bound values).
-``to_query`` renders a specification back; parse(to_query(s)) == s.
-See docs/query-language.md for the grammar and examples.
+Its inverse, ``query_text.to_query``, renders a specification back:
+parse(to_query(s)) == s. See docs/query-language.md for the grammar and examples.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -20,8 +19,9 @@ from uuid import UUID
 
 from returns.result import Failure, Result, Success
 
+from my_api.adapters.api.query_scanner import InvalidQuery, Scanner
+from my_api.adapters.api.query_text import fingerprint
 from my_api.core.errors import AppError, FieldError, MalformedRequest
-from my_api.shared.converter import CONVERTER
 from my_api.shared.cursor import CursorCodec
 from my_api.shared.keyset import Keyset
 from my_api.shared.listing import Catalog, KeysetRequest, ListQuery, Window
@@ -43,17 +43,11 @@ from my_api.shared.table import Column, ColumnType
 WINDOW_PARAMS = ("page", "size", "limit", "cursor")
 GROUPS = {"or": (Junction.OR, False), "and": (Junction.AND, False)}
 GROUPS |= {f"not.{name}": (junction, True) for name, (junction, _) in list(GROUPS.items())}
-_FIELD = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 # ASCII digits only, as in request bodies.
 _INTEGER = re.compile(r"-?[0-9]{1,10}")
 _DECIMAL = re.compile(r"-?[0-9]{1,20}(\.[0-9]{1,20})?")
 # ColumnType.INTEGER is a 32-bit integer on both databases.
 _INT32 = range(-(2**31), 2**31)
-_SPECIAL = set(',()"\\')
-
-
-class _Invalid(ValueError):
-    """A parse error inside one parameter; becomes a FieldError naming it."""
 
 
 # -- values ---------------------------------------------------------------------
@@ -64,15 +58,15 @@ def _typed(column: Column, text: str) -> Any:
     if column.type is ColumnType.TEXT:
         if "\x00" in text:
             # PostgreSQL cannot hold NUL and SQLite's LIKE stops at it.
-            raise _Invalid(f"{column.name}: values must not contain the NUL character")
+            raise InvalidQuery(f"{column.name}: values must not contain the NUL character")
         return text
     value = _parsed(column.type, text)
     if value is None:
-        raise _Invalid(f"{column.name}: {text[:40]!r} is not a valid {column.type.value}")
+        raise InvalidQuery(f"{column.name}: {text[:40]!r} is not a valid {column.type.value}")
     if not exactly_comparable(value):
-        raise _Invalid(f"{column.name}: at most {EXACT_DIGITS} significant digits")
+        raise InvalidQuery(f"{column.name}: at most {EXACT_DIGITS} significant digits")
     if isinstance(value, datetime) and value.tzinfo is None:
-        raise _Invalid(f"{column.name}: {text[:40]!r} needs a UTC offset, e.g. Z")
+        raise InvalidQuery(f"{column.name}: {text[:40]!r} needs a UTC offset, e.g. Z")
     return value
 
 
@@ -93,77 +87,6 @@ def _parsed(column_type: ColumnType, text: str) -> Any:
     return None
 
 
-def _render(value: Any) -> str:
-    rendered = CONVERTER.unstructure(value)
-    return rendered if isinstance(rendered, str) else str(rendered)
-
-
-def _quoted(value: str) -> str:
-    if value and not (_SPECIAL & set(value)) and value == value.strip():
-        return value
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-# -- a tiny scanner for group and list syntax -------------------------------------
-
-
-class _Scanner:
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.at = 0
-
-    def peek(self, token: str) -> bool:
-        return self.text.startswith(token, self.at)
-
-    def expect(self, token: str) -> None:
-        if not self.peek(token):
-            raise _Invalid(f"expected {token!r} at position {self.at + 1}")
-        self.at += len(token)
-
-    def done(self) -> bool:
-        return self.at >= len(self.text)
-
-    def word(self) -> str:
-        match = _FIELD.match(self.text, self.at)
-        if match is None:
-            raise _Invalid(f"expected a name at position {self.at + 1}")
-        self.at = match.end()
-        return match.group()
-
-    def element(self) -> str:
-        """A list element or group value: quoted, or raw up to ``,`` or ``)``."""
-        if self.peek('"'):
-            self.at += 1
-            chars: list[str] = []
-            while not self.done():
-                char = self.text[self.at]
-                self.at += 1
-                if char == "\\" and not self.done():
-                    chars.append(self.text[self.at])
-                    self.at += 1
-                elif char == '"':
-                    return "".join(chars)
-                else:
-                    chars.append(char)
-            raise _Invalid("a quoted value is not closed")
-        end = self.at
-        while end < len(self.text) and self.text[end] not in ",)":
-            end += 1
-        raw, self.at = self.text[self.at : end], end
-        if set(raw) & set('("\\'):
-            raise _Invalid(f"{raw[:40]!r} must be quoted")
-        return raw
-
-    def items(self, parse_one: Any) -> list[Any]:
-        self.expect("(")
-        found = [parse_one()]
-        while self.peek(","):
-            self.at += 1
-            found.append(parse_one())
-        self.expect(")")
-        return found
-
-
 # -- conditions -----------------------------------------------------------------
 
 
@@ -171,7 +94,7 @@ def _column(catalog: Catalog, field: str) -> Column:
     column = catalog.filterable.get(field)
     if column is None:
         known = ", ".join(sorted(catalog.filterable))
-        raise _Invalid(f"{field[:40]!r} is not a filterable field (one of: {known})")
+        raise InvalidQuery(f"{field[:40]!r} is not a filterable field (one of: {known})")
     return column
 
 
@@ -180,7 +103,7 @@ def _operator(name: str) -> Operator:
         return Operator(name)
     except ValueError:
         known = ", ".join(operator.value for operator in Operator)
-        raise _Invalid(f"{name[:20]!r} is not an operator (one of: {known})") from None
+        raise InvalidQuery(f"{name[:20]!r} is not an operator (one of: {known})") from None
 
 
 def _condition(
@@ -193,18 +116,18 @@ def _condition(
 def _operand(column: Column, operator: Operator, operand: str | list[str]) -> Any:
     if isinstance(operand, list):
         if not operand:
-            raise _Invalid(f"{column.name}: in needs at least one value")
+            raise InvalidQuery(f"{column.name}: in needs at least one value")
         return tuple(_typed(column, value) for value in operand)
     if operator is Operator.IS:
         if operand != "null":
-            raise _Invalid(f"{column.name}: is takes null (there are no boolean fields)")
+            raise InvalidQuery(f"{column.name}: is takes null (there are no boolean fields)")
         return None
     if operator in {Operator.LIKE, Operator.ILIKE} and column.type is not ColumnType.TEXT:
-        raise _Invalid(f"{column.name}: {operator.value} applies to text fields only")
+        raise InvalidQuery(f"{column.name}: {operator.value} applies to text fields only")
     return _typed(column, operand)
 
 
-def _list(scanner: _Scanner) -> list[str]:
+def _list(scanner: Scanner) -> list[str]:
     if scanner.peek("()"):
         scanner.at += 2
         return []
@@ -218,17 +141,17 @@ def _field_param(catalog: Catalog, field: str, text: str) -> Specification:
     name, dot, rest = text.removeprefix("not.").partition(".")
     operator = _operator(name)
     if not dot:
-        raise _Invalid(f"{field}: expected '{name}.<value>'")
+        raise InvalidQuery(f"{field}: expected '{name}.<value>'")
     if operator is Operator.IN:
-        scanner = _Scanner(rest)
+        scanner = Scanner(rest)
         values = _list(scanner)
         if not scanner.done():
-            raise _Invalid(f"{field}: unexpected text after the in list")
+            raise InvalidQuery(f"{field}: unexpected text after the in list")
         return _condition(column, operator, values, negated=negated)
     return _condition(column, operator, rest, negated=negated)
 
 
-def _group_item(catalog: Catalog, scanner: _Scanner) -> Specification:
+def _group_item(catalog: Catalog, scanner: Scanner) -> Specification:
     """``field.[not.]op.value``, or a nested ``[not.]or(...)`` / ``[not.]and(...)``."""
     negated = False
     if scanner.peek("not."):
@@ -238,7 +161,7 @@ def _group_item(catalog: Catalog, scanner: _Scanner) -> Specification:
         group = _group(catalog, scanner, GROUPS[name][0])
         return NotSpecification(group) if negated else group
     if negated:
-        raise _Invalid("not. must be followed by or(...) or and(...) here")
+        raise InvalidQuery("not. must be followed by or(...) or and(...) here")
     column = _column(catalog, name)
     scanner.expect(".")
     if scanner.peek("not."):
@@ -249,17 +172,17 @@ def _group_item(catalog: Catalog, scanner: _Scanner) -> Specification:
     return _condition(column, operator, operand, negated=negated)
 
 
-def _group(catalog: Catalog, scanner: _Scanner, junction: Junction) -> Specification:
+def _group(catalog: Catalog, scanner: Scanner, junction: Junction) -> Specification:
     parts = scanner.items(lambda: _group_item(catalog, scanner))
     return parts[0] if len(parts) == 1 else CompositeSpecification(junction, tuple(parts))
 
 
 def _group_param(catalog: Catalog, key: str, text: str) -> Specification:
     junction, negated = GROUPS[key]
-    scanner = _Scanner(text)
+    scanner = Scanner(text)
     group = _group(catalog, scanner, junction)
     if not scanner.done():
-        raise _Invalid(f"unexpected text after position {scanner.at}")
+        raise InvalidQuery(f"unexpected text after position {scanner.at}")
     return NotSpecification(group) if negated else group
 
 
@@ -272,15 +195,15 @@ def _sort(catalog: Catalog, text: str) -> Sort:
     for name in names:
         if name not in catalog.sortable:
             known = ", ".join(sorted(catalog.sortable))
-            raise _Invalid(f"{name[:40]!r} is not a sortable field (one of: {known})")
+            raise InvalidQuery(f"{name[:40]!r} is not a sortable field (one of: {known})")
     if len(set(names)) != len(names):
-        raise _Invalid("a field appears twice")
+        raise InvalidQuery("a field appears twice")
     return Sort.parse_fields(fields)
 
 
 def _bounded(text: str, high: int) -> int:
     if not (text.isascii() and text.isdigit() and len(text) <= 9) or not 1 <= int(text) <= high:
-        raise _Invalid(f"must be an integer from 1 to {high}")
+        raise InvalidQuery(f"must be an integer from 1 to {high}")
     return int(text)
 
 
@@ -294,7 +217,7 @@ class _Window:
     def bounded(self, name: str, default: int, high: int) -> int:
         try:
             return _bounded(self.given[name], high) if name in self.given else default
-        except _Invalid as invalid:
+        except InvalidQuery as invalid:
             self.errors.append(FieldError(name, str(invalid), "out_of_range"))
             return default
 
@@ -323,16 +246,9 @@ class _Window:
 # -- the whole query ------------------------------------------------------------------
 
 
-def fingerprint(spec: Specification | None, sort: Sort) -> str:
-    """Order-insensitive over top-level conditions, sensitive to everything else."""
-    conditions = sorted(f"{key}={value}" for key, value in to_query(spec))
-    digest = hashlib.sha256("&".join([*conditions, f"sort={sort}"]).encode())
-    return digest.hexdigest()[:32]
-
-
 def _remember(given: dict[str, str], key: str, value: str) -> None:
     if key in given:
-        raise _Invalid("must be given at most once")
+        raise InvalidQuery("must be given at most once")
     given[key] = value
 
 
@@ -350,13 +266,13 @@ def parse_list_query(
                 conditions.append(_group_param(catalog, key, value))
             else:
                 conditions.append(_field_param(catalog, key, value))
-        except _Invalid as invalid:
+        except InvalidQuery as invalid:
             errors.append(FieldError(key, str(invalid), _code(catalog, key)))
     sort = Sort(())
     if "sort" in given:
         try:
             sort = _sort(catalog, given["sort"])
-        except _Invalid as invalid:
+        except InvalidQuery as invalid:
             errors.append(FieldError("sort", str(invalid), "invalid_sort"))
     spec = all_of(conditions)
     issued_for = fingerprint(spec, sort)
@@ -376,55 +292,3 @@ def _code(catalog: Catalog, key: str) -> str:
     if key in (*WINDOW_PARAMS, "sort"):
         return "repeated_parameter"
     return "unknown_parameter"
-
-
-# -- back to text ----------------------------------------------------------------------
-
-
-def to_query(spec: Specification | None) -> list[tuple[str, str]]:
-    """Query parameters that parse back to ``spec`` (top-level ``and`` becomes params)."""
-    if spec is None:
-        return []
-    if isinstance(spec, CompositeSpecification) and spec.junction is Junction.AND:
-        return [_param(part) for part in spec.parts]
-    return [_param(spec)]
-
-
-def _param(spec: Specification) -> tuple[str, str]:
-    match spec:
-        case FieldSpecification(field=field):
-            return field, _condition_text(spec, in_group=False)
-        case NotSpecification(inner=FieldSpecification(field=field) as inner):
-            return field, "not." + _condition_text(inner, in_group=False)
-        case CompositeSpecification(junction=junction, parts=parts):
-            return junction.value, _items(parts)
-        case NotSpecification(inner=CompositeSpecification(junction=junction, parts=parts)):
-            return f"not.{junction.value}", _items(parts)
-    raise ValueError(f"cannot render {spec!r}")  # pragma: no cover - double negation
-
-
-def _items(parts: Sequence[Specification]) -> str:
-    return "(" + ",".join(_item(part) for part in parts) + ")"
-
-
-def _item(spec: Specification) -> str:
-    match spec:
-        case FieldSpecification(field=field):
-            return f"{field}.{_condition_text(spec, in_group=True)}"
-        case NotSpecification(inner=FieldSpecification(field=field) as inner):
-            return f"{field}.not.{_condition_text(inner, in_group=True)}"
-        case CompositeSpecification(junction=junction, parts=parts):
-            return junction.value + _items(parts)
-        case NotSpecification(inner=CompositeSpecification(junction=junction, parts=parts)):
-            return f"not.{junction.value}{_items(parts)}"
-    raise ValueError(f"cannot render {spec!r}")  # pragma: no cover - double negation
-
-
-def _condition_text(spec: FieldSpecification, *, in_group: bool) -> str:
-    operator = spec.operator
-    if operator is Operator.IS:
-        return "is.null"
-    if operator is Operator.IN:
-        return "in.(" + ",".join(_quoted(_render(v)) for v in spec.value) + ")"
-    value = _render(spec.value)
-    return f"{operator.value}.{_quoted(value) if in_group else value}"
