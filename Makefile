@@ -38,7 +38,7 @@ typecheck: $(VENV)/.dev
 check: lint typecheck test
 
 # Benchmarks are not tests: neither `make test` nor CI runs them (docs/performance.md).
-bench:  ## vs bare Starlette+asyncpg and FastAPI+SQLAlchemy (~8 min), then the in-process profile
+bench:  ## vs bare Starlette+asyncpg and FastAPI+SQLAlchemy (~9 min), then the in-process profile
 	$(PYTHON) bench/run.py
 	$(PYTHON) bench/profile_inprocess.py
 

@@ -3,8 +3,8 @@
 No network and no uvicorn: each ASGI app is called directly (its lifespan
 run first) on uvloop, one request after another, against the benchmark
 database. For the chosen scenario (GET by id by default; the page of 20,
-PATCH with If-Match and POST too) it prints wall and CPU microseconds per
-request for
+the filtered and sorted page of 20, PATCH with If-Match and POST too) it
+prints wall and CPU microseconds per request for
 
 - this service (middleware, router, pipeline, unit of work, mapping, JSON);
 - the bare reference app (bench/reference_bare.py) doing the same SQL;
@@ -15,7 +15,7 @@ service's costliest functions, and its pyinstrument call tree (wall clock;
 full text and HTML written to bench-results/). CPU time leaves out waiting
 for PostgreSQL, which runs in its own processes.
 
-    python bench/profile_inprocess.py [--scenario get|list|patch|post] [--requests 5000]
+    python bench/profile_inprocess.py [--scenario get|list|filter|patch|post] [--requests 5000]
 
 Uses the database bench/run.py seeded, or (``--fresh``, or when there is
 none) recreates it with 100,000 items.
@@ -45,6 +45,7 @@ WARMUP = 500
 SCENARIOS = {
     "get": "GET /api/v1/items/{id}",
     "list": "GET /api/v1/items?page=1&size=20",
+    "filter": "GET /api/v1/items?price=gte.10&sort=-price&page=1&size=20",
     "patch": "PATCH /api/v1/items/{id} with If-Match",
     "post": "POST /api/v1/items",
 }
@@ -137,6 +138,9 @@ def maker(scenario: str, items: list[tuple[str, int]]) -> Callable[[int], list[E
             return [Exchange("GET", f"{ITEMS}/{rng.choice(items)[0]}") for _ in range(count)]
         if scenario == "list":
             return [Exchange("GET", ITEMS, query=b"page=1&size=20")] * count
+        if scenario == "filter":
+            query = b"price=gte.10&sort=-price&page=1&size=20"
+            return [Exchange("GET", ITEMS, query=query)] * count
         if scenario == "post":
             return [
                 Exchange("POST", ITEMS, ((b"content-type", b"application/json"),), body)

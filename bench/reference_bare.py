@@ -26,15 +26,26 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-SELECT = (
-    "SELECT id, name, description, price, quantity, created_at, updated_at, version, deleted_at "
-    "FROM items WHERE id = $1 AND deleted_at IS NULL"
-)
-PAGE = (
-    "SELECT id, name, description, price, quantity, created_at, updated_at, version, deleted_at "
-    "FROM items WHERE deleted_at IS NULL ORDER BY id ASC LIMIT $1 OFFSET $2"
-)
-COUNT = "SELECT count(*) FROM items WHERE deleted_at IS NULL"
+COLUMNS = "id, name, description, price, quantity, created_at, updated_at, version, deleted_at"
+SELECT = f"SELECT {COLUMNS} FROM items WHERE id = $1 AND deleted_at IS NULL"
+# The list statements, as the service builds them (sql_statements.list_query and
+# count_query, shared/sorting.py's ORDER BY with id as tie-breaker): keyed by
+# (whether ``price=gte.X`` is given, ``sort``). Only this form of the query
+# language is implemented: a price floor and a sort by price either way.
+ORDERS = {None: "id ASC", "price": "price ASC, id ASC", "-price": "price DESC, id DESC"}
+PAGE = {
+    (False, sort): f"SELECT {COLUMNS} FROM items WHERE deleted_at IS NULL "
+    f"ORDER BY {order} LIMIT $1 OFFSET $2"
+    for sort, order in ORDERS.items()
+} | {
+    (True, sort): f"SELECT {COLUMNS} FROM items WHERE deleted_at IS NULL AND price >= $1 "
+    f"ORDER BY {order} LIMIT $2 OFFSET $3"
+    for sort, order in ORDERS.items()
+}
+COUNT = {
+    False: "SELECT count(*) FROM items WHERE deleted_at IS NULL",
+    True: "SELECT count(*) FROM items WHERE deleted_at IS NULL AND price >= $1",
+}
 INSERT = (
     "INSERT INTO items (id, name, description, price, quantity, created_at, updated_at, "
     "version, deleted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
@@ -109,21 +120,35 @@ async def get_item(request: Request) -> Response:
     return _envelope(row)
 
 
-async def list_items(request: Request) -> Response:
+def _price_floor(value: str | None) -> tuple[Decimal, ...] | None:
+    """``price=gte.X`` as the statements' first parameter: () if absent, None if malformed."""
+    if value is None:
+        return ()
+    operator, _, number = value.partition(".")
     try:
-        page = int(request.query_params.get("page", "1"))
-        size = int(request.query_params.get("size", "20"))
+        floor = Decimal(number)
+    except InvalidOperation:
+        return None
+    return (floor,) if operator == "gte" and floor.is_finite() else None
+
+
+async def list_items(request: Request) -> Response:
+    query = request.query_params
+    try:
+        page = int(query.get("page", "1"))
+        size = int(query.get("size", "20"))
     except ValueError:
         return _problem(400, "Bad Request")
-    if page < 1 or not 1 <= size <= 100:
+    sort, filters = query.get("sort"), _price_floor(query.get("price"))
+    if page < 1 or not 1 <= size <= 100 or sort not in ORDERS or filters is None:
         return _problem(400, "Bad Request")
     # One snapshot, so that the total agrees with the items, as the service does.
     async with (
         pool.acquire() as connection,
         connection.transaction(isolation="repeatable_read", readonly=True),
     ):
-        total = await connection.fetchval(COUNT)
-        rows = await connection.fetch(PAGE, size, (page - 1) * size)
+        total = await connection.fetchval(COUNT[bool(filters)], *filters)
+        rows = await connection.fetch(PAGE[bool(filters), sort], *filters, size, (page - 1) * size)
     pages = -(-total // size)
     return _json(
         {

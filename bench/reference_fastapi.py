@@ -15,7 +15,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Response
@@ -135,16 +135,41 @@ async def get_item(
     return envelope(await live_item(session, item_id), response)
 
 
+SORTS = {
+    None: (Item.id.asc(),),
+    "price": (Item.price.asc(), Item.id.asc()),
+    "-price": (Item.price.desc(), Item.id.desc()),
+}
+
+
+def price_floor(price: str | None) -> list[Any]:
+    """``price=gte.X`` (the one filter of the service's query language handled here)."""
+    if price is None:
+        return []
+    operator, _, value = price.partition(".")
+    try:
+        floor = Decimal(value)
+    except InvalidOperation:
+        raise HTTPException(400, "Bad Request") from None
+    if operator != "gte" or not floor.is_finite():
+        raise HTTPException(400, "Bad Request")
+    return [Item.price >= floor]
+
+
 @app.get("/api/v1/items")
 async def list_items(
     session: SessionDep,
     page: Annotated[int, Query(ge=1)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 20,
+    price: str | None = None,
+    sort: str | None = None,
 ) -> ItemPage:
-    live = Item.deleted_at.is_(None)
-    total = await session.scalar(select(func.count()).select_from(Item).where(live)) or 0
+    if sort not in SORTS:
+        raise HTTPException(400, "Bad Request")
+    where = [Item.deleted_at.is_(None), *price_floor(price)]
+    total = await session.scalar(select(func.count()).select_from(Item).where(*where)) or 0
     rows = await session.scalars(
-        select(Item).where(live).order_by(Item.id).limit(size).offset((page - 1) * size)
+        select(Item).where(*where).order_by(*SORTS[sort]).limit(size).offset((page - 1) * size)
     )
     pages = -(-total // size)
     return ItemPage(

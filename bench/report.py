@@ -18,6 +18,7 @@ THROUGHPUT_BUDGET = (
     ("get", "bare", 0.8),
     ("get", "fastapi", 3.0),
     ("list", "bare", 0.7),
+    ("filter", "bare", 0.7),
     ("post", "bare", 0.7),
 )
 TAIL_BUDGET = 3.0  # p99 at most this many times p50, for this service
@@ -73,6 +74,24 @@ def results_table(results: Results, labels: Mapping[str, str], titles: Mapping[s
                 f"| {s.p50_ms:.2f} | {s.p99_ms:.2f} | {s.p99_ms / s.p50_ms:.1f} "
                 f"| {ratio} | {s.server_cpu_us:,.0f} | {s.errors} |"
             )
+    return "\n".join(lines)
+
+
+def fastapi_table(results: Results, titles: Mapping[str, str]) -> str:
+    """This service against FastAPI + SQLAlchemy ORM, per scenario (a goal only for GET)."""
+    lines = [
+        "| scenario | this service / FastAPI, req/s: median (range) "
+        "| FastAPI CPU/req over this service's |",
+        "|---|--:|--:|",
+    ]
+    for scenario, by_server in results.items():
+        if "service" in by_server and "fastapi" in by_server:
+            cpu = (
+                summarise(by_server["fastapi"]).server_cpu_us
+                / summarise(by_server["service"]).server_cpu_us
+            )
+            ratio = _ratio_text(ratios(by_server, "service", "fastapi"))
+            lines.append(f"| {titles[scenario]} | {ratio} | {cpu:.2f} |")
     return "\n".join(lines)
 
 

@@ -1,14 +1,15 @@
 """The benchmark, in one run: this service against two references, same database, same data.
 
-    python bench/run.py            # full run: 100k items, 5 x 6 s per scenario (~8 min)
+    python bench/run.py            # full run: 100k items, 5 x 6 s per scenario (~9 min)
     python bench/run.py --smoke    # proves the harness end to end in ~20 s
 
 Any Python 3.11 starts it (the project's .venv, or python3): it builds
 bench/.venv from bench/requirements.txt plus this project (editable), re-runs
 itself there, installs wrk if missing, recreates the database, migrates it
 with ``my-api migrate``, seeds it by COPY, starts the three servers (one
-uvicorn worker each, pinned to core 0), checks that they answer the four
-benchmarked requests alike, then drives them with wrk pinned to core 1:
+uvicorn worker each, pinned to core 0), checks that they answer the five
+benchmarked requests alike (the filtered page with the same items in the
+same order on all three), then drives them with wrk pinned to core 1:
 per scenario a warm-up per server, then the repetitions interleaved across
 servers so that drift on a shared machine hits all three alike.
 Results go to stdout and to bench-results/ (markdown and raw JSON).
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import environment
+import servers
 from environment import BENCH, PYTHON, ROOT, VENV
 
 RESULTS = ROOT / "bench-results"
@@ -39,6 +41,7 @@ SERVER_CORE, LOAD_CORE = 0, 1
 SCENARIOS = {
     "get": ("GET /items/{id}", "get.lua", "/api/v1/items/"),
     "list": ("GET /items?page=1&size=20", None, "/api/v1/items?page=1&size=20"),
+    "filter": ("GET /items?price=gte.10&sort=-price&page=1&size=20", None, servers.FILTERED),
     "patch": ("PATCH /items/{id} + If-Match", "patch.lua", "/api/v1/items/"),
     "post": ("POST /items", "post.lua", "/api/v1/items"),
 }
@@ -147,7 +150,8 @@ def _report(
     document = (
         f"## Results ({'smoke' if args.smoke else 'full'} run)\n\n{machine}\n\n{setup}\n\n"
         f"{report.results_table(results, labels, titles)}\n\n"
-        f"{report.budget_table(results, titles)}\n"
+        f"{report.budget_table(results, titles)}\n\n"
+        f"{report.fastapi_table(results, titles)}\n"
     )
     print("\n" + document)
     RESULTS.mkdir(exist_ok=True)
@@ -166,7 +170,6 @@ def main() -> int:
 
     import database
     import loadgen
-    import servers
 
     started = (_service_version(), os.getloadavg()[0])
     loadgen.ensure_wrk()
@@ -186,7 +189,9 @@ def main() -> int:
         for server in chosen:
             process = servers.start(server, PYTHON, core)
             processes[server.name] = process  # kept at once: stopped even if the next one fails
-        problems = [p for server in chosen for p in servers.contract_problems(server, ids[0])]
+        # Reads first: each contract check POSTs an item, which a later total would count.
+        problems = servers.agreement_problems(chosen)
+        problems += [p for server in chosen for p in servers.contract_problems(server, ids[0])]
         if problems:
             print("the servers do not answer alike:\n  " + "\n  ".join(problems))
             return 1

@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,10 @@ ITEM_FIELDS = {
 PAGE_FIELDS = {"items", "total", "page", "size", "pages", "has_next", "has_previous"}
 ENVELOPE_FIELDS = {"data", "request_id", "timestamp"}
 _PRICE = re.compile(r"\d+\.\d\d")
+# The filtered, sorted page (offset mode, so with a total): the query language's
+# filter and sort, which the references implement for just this form.
+FILTERED = "/api/v1/items?price=gte.10&sort=-price&page=1&size=20"
+FLOOR = Decimal(10)
 
 
 @dataclass(frozen=True)
@@ -120,8 +125,28 @@ def _call(
     return status, lowered, json.loads(raw) if raw else None
 
 
+def agreement_problems(chosen: list[Server]) -> list[str]:
+    """Whether the servers answer the filtered page with the same items in the same
+    order and the same total (same seeded database); call it before anything writes."""
+    pages: dict[str, tuple[list[str], Any]] = {}
+    problems: list[str] = []
+    for server in chosen:
+        status, _, got = _call("GET", server.base_url + FILTERED)
+        if status == 200 and isinstance(got, dict) and "items" in got:
+            pages[server.name] = ([item["id"] for item in got["items"]], got.get("total"))
+        else:
+            problems.append(f"{server.name}: filtered list is not 200")
+    names = list(pages)
+    problems += [
+        f"{name}: filtered list differs from {names[0]}'s (ids in order, total)"
+        for name in names[1:]
+        if pages[name] != pages[names[0]]
+    ]
+    return problems
+
+
 def contract_problems(server: Server, item_id: str) -> list[str]:
-    """What ``server`` gets wrong of the four benchmarked exchanges (empty when nothing)."""
+    """What ``server`` gets wrong of the five benchmarked exchanges (empty when nothing)."""
     base = server.base_url + "/api/v1/items"
     problems: list[str] = []
 
@@ -141,6 +166,15 @@ def contract_problems(server: Server, item_id: str) -> list[str]:
     expect("list is not 200", ok=status == 200)
     expect("list: page keys differ", ok=set(got) == PAGE_FIELDS)
     expect("list: not 20 items", ok=len(got["items"]) == 20)
+
+    status, _, got = _call("GET", server.base_url + FILTERED)
+    expect("filtered list is not 200", ok=status == 200)
+    expect("filtered list: page keys differ", ok=set(got) == PAGE_FIELDS)
+    expect("filtered list: not 20 items", ok=len(got["items"]) == 20)
+    prices = [Decimal(item["price"]) for item in got["items"]]
+    expect("filtered list: a price below 10", ok=all(price >= FLOOR for price in prices))
+    expect("filtered list: prices not descending", ok=prices == sorted(prices, reverse=True))
+    expect("filtered list: total not above 20", ok=got["total"] > 20)
 
     body = {"name": "contract", "price": "12.50", "quantity": 3}
     status, headers, got = _call("POST", base, body, {"Content-Type": "application/json"})
