@@ -61,17 +61,8 @@ from my_api.shared.sorting import Sort
 from my_api.shared.specification import FieldSpecification, Operator, Specification
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/my_api_query_bench"
-COLUMNS = (
-    "id",
-    "name",
-    "description",
-    "price",
-    "quantity",
-    "created_at",
-    "updated_at",
-    "version",
-    "deleted_at",
-)
+# The service's own declaration, so the seed always matches the table.
+COLUMNS = ITEM_TABLE.mapping.names
 ADJECTIVES = ("Desk", "Floor", "Brass", "Oak", "Linen", "Steel", "Glass", "Tiny", "Large", "Blue")
 NOUNS = ("lamp", "shade", "table", "chair", "mug", "cable", "shelf", "rug", "clock", "vase")
 DEFAULT_SORTS = ("-price", "price", "description", "-description")
