@@ -108,7 +108,7 @@ def structure_input(payload: Mapping[str, Any], cls: type[T]) -> Result[T, Inval
         try:
             value = CONVERTER.structure(payload[name], field.type)  # type: ignore[arg-type]
             if field.converter is not None:
-                value = cast(Callable[[Any], Any], field.converter)(value)
+                value = cast("Callable[[Any], Any]", field.converter)(value)
             if field.validator is not None:
                 field.validator(None, field, value)
         except RuleViolation as violation:

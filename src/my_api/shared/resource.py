@@ -70,7 +70,7 @@ class Resource(Generic[E, C, R]):
         )
 
     def new(self, dto: C, *, entity_id: UUID, now: datetime) -> E:
-        build = cast(Callable[..., E], self.table.entity)
+        build = cast("Callable[..., E]", self.table.entity)
         return build(
             id=entity_id,
             created_at=now,

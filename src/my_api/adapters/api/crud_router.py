@@ -41,6 +41,7 @@ E = TypeVar("E", bound=StoredEntity)
 C = TypeVar("C", bound=attrs.AttrsInstance)
 R = TypeVar("R", bound=attrs.AttrsInstance)
 T = TypeVar("T")
+A = TypeVar("A")
 
 API_PREFIX = "/api/v1"
 
@@ -53,6 +54,22 @@ def respond(
     if isinstance(result, Failure):
         return error_response(result.failure(), request.url.path)
     return render(result.unwrap())
+
+
+async def answer(
+    request: Request,
+    parsed: Result[A, AppError],
+    use_case: Callable[[A], FutureResult[T, AppError]],
+    render: Callable[[T], Response],
+) -> Response:
+    """Parsed input into one use case, its outcome into a response.
+
+    A parse failure answers at once, without entering a use case (or a unit of
+    work, or the database).
+    """
+    if isinstance(parsed, Failure):
+        return error_response(parsed.failure(), request.url.path)
+    return respond(request, await use_case(parsed.unwrap()), render)
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -148,63 +165,76 @@ class GenericCRUDRouter(Generic[E, C, R]):
         return if_match(request.headers.get("if-match"), required=self._require_if_match)
 
     # -- endpoints -----------------------------------------------------------------
+    # Parsing yields a Result; only parsed values reach a use case (see ``answer``).
 
     async def list(self, request: Request) -> Response:
         parsed = parse_list_query(request.query_params.multi_items(), self._catalog, self._cursors)
-        outcome = await FutureResult.from_result(parsed).bind(
-            lambda query: self._cases.list(query).map(lambda listing: (query, listing))
+        return await answer(
+            request,
+            parsed,
+            lambda query: self._cases.list(query).map(lambda listing: (query, listing)),
+            lambda found: self._listing(*found),
         )
-        return respond(request, outcome, lambda found: self._listing(*found))
 
     async def create(self, request: Request) -> Response:
-        outcome = await (
-            FutureResult(read_object(request, JSON))
-            .bind_result(lambda document: structure_input(document, self._resource.create))
-            .bind(self._cases.create)
+        parsed = (await read_object(request, JSON)).bind(
+            lambda document: structure_input(document, self._resource.create)
         )
-        return respond(
+        return await answer(
             request,
-            outcome,
+            parsed,
+            self._cases.create,
             lambda entity: self._envelope(entity, 201, Location=f"{self.collection}/{entity.id}"),
         )
 
     async def get(self, request: Request) -> Response:
-        entity_id = self._entity_id(request)
-        if isinstance(entity_id, Failure):
-            return error_response(entity_id.failure(), request.url.path)
-        outcome = await self._cases.get(entity_id.unwrap())
-
         def render(entity: E) -> Response:
             tag = etag(entity.version)
             if if_none_match(request.headers.get("if-none-match"), tag):
                 return Response(status_code=304, headers={"ETag": tag})
             return self._envelope(entity)
 
-        return respond(request, outcome, render)
+        return await answer(request, self._entity_id(request), self._cases.get, render)
 
     async def replace(self, request: Request) -> Response:
         expectation = self._expectation(request)
-        outcome = await FutureResult.from_result(self._entity_id(request)).bind(
-            lambda entity_id: (
-                FutureResult(read_object(request, JSON))
-                .bind_result(lambda document: structure_input(document, self._resource.replace))
-                .bind(lambda dto: self._cases.replace(entity_id, dto, expectation))
-            )
+        parsed = await self._with_body(request, JSON)
+        return await answer(
+            request,
+            parsed.bind(
+                lambda found: structure_input(found[1], self._resource.replace).map(
+                    lambda dto: (found[0], dto)
+                )
+            ),
+            lambda found: self._cases.replace(found[0], found[1], expectation),
+            self._envelope,
         )
-        return respond(request, outcome, self._envelope)
 
     async def patch(self, request: Request) -> Response:
         expectation = self._expectation(request)
-        outcome = await FutureResult.from_result(self._entity_id(request)).bind(
-            lambda entity_id: FutureResult(read_object(request, MERGE_PATCH)).bind(
-                lambda document: self._cases.patch(entity_id, document, expectation)
-            )
+        return await answer(
+            request,
+            await self._with_body(request, MERGE_PATCH),
+            lambda found: self._cases.patch(found[0], found[1], expectation),
+            self._envelope,
         )
-        return respond(request, outcome, self._envelope)
 
     async def delete(self, request: Request) -> Response:
         expectation = self._expectation(request)
-        outcome = await FutureResult.from_result(self._entity_id(request)).bind(
-            lambda id_: self._cases.delete(id_, expectation)
+        return await answer(
+            request,
+            self._entity_id(request),
+            lambda entity_id: self._cases.delete(entity_id, expectation),
+            lambda _: Response(status_code=204),
         )
-        return respond(request, outcome, lambda _: Response(status_code=204))
+
+    async def _with_body(
+        self, request: Request, accepted: tuple[str, ...]
+    ) -> Result[tuple[UUID, dict[str, Any]], AppError]:
+        """The id from the path, then the JSON body; an unknown id is a 404 unread."""
+        entity_id = self._entity_id(request)
+        if isinstance(entity_id, Failure):
+            return entity_id
+        return (await read_object(request, accepted)).map(
+            lambda document: (entity_id.unwrap(), document)
+        )

@@ -40,4 +40,4 @@ def make_row_reader(table: EntityTable[E], dialect: Dialect) -> Callable[[Row], 
         lines.append(f"    put(entity, {column.attribute!r}, {value})")
     lines.append("    return entity")
     exec("\n".join(lines), namespace)  # noqa: S102 - source built from declared identifiers only
-    return cast(Callable[[Row], E], namespace["read"])
+    return cast("Callable[[Row], E]", namespace["read"])
