@@ -62,9 +62,6 @@ class Dialect:
     def encode(self, column_type: ColumnType, value: Any) -> Any:
         return self.encoders[column_type](value)
 
-    def decode(self, column_type: ColumnType, value: Any) -> Any:
-        return self.decoders[column_type](value)
-
 
 POSTGRESQL = Dialect(
     name=DialectName.POSTGRESQL,

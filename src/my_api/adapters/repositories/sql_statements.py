@@ -34,10 +34,9 @@ class CompiledTable:
     count_rows: str
     mapping: TableMapping
     dialect: Dialect
-    # Per column, in column order: the attribute and how to cross the boundary.
+    # Per column, in column order: the attribute and how its value is bound.
     attributes: tuple[str, ...]
     encoders: tuple[Codec, ...]
-    decoders: tuple[Codec, ...]
 
 
 def compile_table(mapping: TableMapping, dialect: Dialect) -> CompiledTable:
@@ -66,7 +65,6 @@ def compile_table(mapping: TableMapping, dialect: Dialect) -> CompiledTable:
         dialect=dialect,
         attributes=tuple(column.attribute for column in mapping.columns),
         encoders=tuple(dialect.encoders[column.type] for column in mapping.columns),
-        decoders=tuple(dialect.decoders[column.type] for column in mapping.columns),
     )
 
 
