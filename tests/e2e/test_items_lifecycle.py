@@ -28,6 +28,20 @@ async def _create(client: httpx2.AsyncClient, **fields: Any) -> httpx2.Response:
     return response
 
 
+async def _assert_refused_and_unchanged(
+    client: httpx2.AsyncClient,
+    response: httpx2.Response,
+    status: int,
+    created: httpx2.Response,
+) -> None:
+    """A problem with ``status``, and the stored item exactly as it was created."""
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == status
+    unchanged = await client.get(created.headers["location"])
+    assert unchanged.json()["data"] == created.json()["data"]
+
+
 # -- create --------------------------------------------------------------------------
 
 
@@ -361,11 +375,7 @@ async def test_a_stale_if_match_is_refused_with_412_and_changes_nothing(
         method, created.headers["location"], headers={"If-Match": if_match}, **request
     )
 
-    assert response.status_code == 412
-    assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["status"] == 412
-    unchanged = await client.get(created.headers["location"])
-    assert unchanged.json()["data"] == created.json()["data"]
+    await _assert_refused_and_unchanged(client, response, 412, created)
 
 
 @pytest.mark.parametrize("method", WRITES)
@@ -378,11 +388,7 @@ async def test_writes_without_if_match_are_428_when_it_is_required(
 
         response = await client.request(method, created.headers["location"], **request)
 
-        assert response.status_code == 428
-        assert response.headers["content-type"] == "application/problem+json"
-        assert response.json()["status"] == 428
-        unchanged = await client.get(created.headers["location"])
-        assert unchanged.json()["data"] == created.json()["data"]
+        await _assert_refused_and_unchanged(client, response, 428, created)
 
 
 @pytest.mark.parametrize("method", WRITES)
