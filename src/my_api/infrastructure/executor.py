@@ -24,6 +24,14 @@ class SqlExecutor(Protocol):
     async def execute(self, sql: str, args: Sequence[Any]) -> None: ...
 
 
+class Transactions(Protocol):
+    async def begin(self) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
 class PostgresExecutor:
     def __init__(self, connection: asyncpg.Connection[Any]) -> None:
         self._connection = connection

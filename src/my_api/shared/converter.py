@@ -86,31 +86,56 @@ def make_converter() -> cattrs.Converter:
 CONVERTER = make_converter()
 
 
+@attrs.frozen
+class _FieldPlan:
+    """How one DTO field is read: its cattrs hook, converter and rule, found once."""
+
+    name: str
+    type: Any
+    structure: Callable[[Any, Any], Any]
+    convert: Callable[[Any], Any] | None
+    validate: Callable[[Any, attrs.Attribute[Any], Any], None] | None
+    attribute: attrs.Attribute[Any]
+    required: bool
+
+
 @cache
-def _fields(cls: Hashable) -> dict[str, attrs.Attribute[Any]]:
-    return attrs.fields_dict(attrs.resolve_types(cast(type[attrs.AttrsInstance], cls)))
+def _plan(cls: Hashable) -> dict[str, _FieldPlan]:
+    resolved = attrs.resolve_types(cast(type[attrs.AttrsInstance], cls))
+    return {
+        field.name: _FieldPlan(
+            name=field.name,
+            type=field.type,
+            structure=CONVERTER.get_structure_hook(field.type),
+            convert=cast("Callable[[Any], Any] | None", field.converter),
+            validate=field.validator,
+            attribute=field,
+            required=field.default is attrs.NOTHING,
+        )
+        for field in attrs.fields(resolved)
+    }
 
 
 def structure_input(payload: Mapping[str, Any], cls: type[T]) -> Result[T, InvalidInput]:
     """Build ``cls`` from a decoded JSON object, or list every field that is wrong."""
-    fields = _fields(cast(Hashable, cls))
+    plan = _plan(cast(Hashable, cls))
     errors = [
         FieldError(name, "is not a known field", "unknown_field")
         for name in payload
-        if name not in fields
+        if name not in plan
     ]
     values: dict[str, Any] = {}
-    for name, field in fields.items():
+    for name, field in plan.items():
         if name not in payload:
-            if field.default is attrs.NOTHING:
+            if field.required:
                 errors.append(FieldError(name, "is required", "required"))
             continue
         try:
-            value = CONVERTER.structure(payload[name], field.type)  # type: ignore[arg-type]
-            if field.converter is not None:
-                value = cast("Callable[[Any], Any]", field.converter)(value)
-            if field.validator is not None:
-                field.validator(None, field, value)
+            value = field.structure(payload[name], field.type)
+            if field.convert is not None:
+                value = field.convert(value)
+            if field.validate is not None:
+                field.validate(None, field.attribute, value)
         except RuleViolation as violation:
             errors.append(FieldError(name, violation.message, violation.code))
         except (ValueError, TypeError) as error:

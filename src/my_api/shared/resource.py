@@ -26,10 +26,6 @@ C = TypeVar("C", bound=attrs.AttrsInstance)
 R = TypeVar("R", bound=attrs.AttrsInstance)
 
 
-def _fields(dto: attrs.AttrsInstance) -> dict[str, Any]:
-    return attrs.asdict(dto, recurse=False)
-
-
 @attrs.frozen
 class Resource(Generic[E, C, R]):
     """``create`` is the POST body; ``replace`` the PUT body, which PATCH merges into.
@@ -50,6 +46,8 @@ class Resource(Generic[E, C, R]):
 
     # Built once: cattrs generates the entity -> document function, hidden fields omitted.
     _render: Callable[[E], dict[str, Any]] = attrs.field(init=False, eq=False, repr=False)
+    # Built once: the create DTO's field names, read off each new DTO.
+    _create_fields: tuple[str, ...] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         undeclared = (self.filterable | self.sortable) - set(self.table.mapping.names)
@@ -59,6 +57,8 @@ class Resource(Generic[E, C, R]):
         shown = [field for field in attrs.fields(entity) if field.name not in self.hidden]
         render = make_dict_unstructure_fn_from_attrs(shown, entity, CONVERTER)
         object.__setattr__(self, "_render", render)
+        create_fields = tuple(field.name for field in attrs.fields(self.create))
+        object.__setattr__(self, "_create_fields", create_fields)
 
     @property
     def catalog(self) -> Catalog:
@@ -77,11 +77,11 @@ class Resource(Generic[E, C, R]):
             updated_at=now,
             version=1,
             deleted_at=None,
-            **_fields(dto),
+            **{name: getattr(dto, name) for name in self._create_fields},
         )
 
     def replaced(self, current: E, dto: R) -> E:
-        return attrs.evolve(current, **_fields(dto))  # type: ignore[misc]
+        return attrs.evolve(current, **attrs.asdict(dto, recurse=False))  # type: ignore[misc]
 
     def writable(self, entity: E) -> dict[str, Any]:
         """The client-controlled state of ``entity``, as the ``replace`` DTO sees it."""

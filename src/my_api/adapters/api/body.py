@@ -34,6 +34,12 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return document
 
 
+# Built once: ``json.loads`` with options builds a new decoder on every call.
+_DECODER = json.JSONDecoder(
+    parse_float=Decimal, parse_constant=_no_constants, object_pairs_hook=_unique_keys
+)
+
+
 def media_type_error(content_type: str | None, accepted: tuple[str, ...]) -> AppError | None:
     """None if ``content_type`` is one of ``accepted`` (in UTF-8), else the 415 error.
 
@@ -42,6 +48,8 @@ def media_type_error(content_type: str | None, accepted: tuple[str, ...]) -> App
     >>> media_type_error("application/json; charset=UTF-8; profile=x", JSON) is None
     True
     """
+    if content_type in accepted:  # the common case: a bare media type, nothing to parse
+        return None
     media, *parameters = (content_type or "").split(";")
     charsets = {
         value.strip().strip('"').lower()
@@ -61,12 +69,7 @@ def parse_object(raw: bytes) -> Result[dict[str, Any], AppError]:
     'The request body must be a JSON object.'
     """
     try:
-        document = json.loads(
-            raw.decode("utf-8"),
-            parse_float=Decimal,
-            parse_constant=_no_constants,
-            object_pairs_hook=_unique_keys,
-        )
+        document = _DECODER.decode(raw.decode("utf-8"))
     except _Refused as refused:
         return Failure(MalformedRequest(f"The request body is not acceptable JSON: {refused}."))
     except (UnicodeDecodeError, ValueError, RecursionError):

@@ -15,6 +15,20 @@ class JSONResponse(Response):
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
 
+    def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
+        """Starlette's version, less what a JSON body never needs: the callers never
+        set Content-Length or Content-Type, and a JSON response always has a body.
+        """
+        self.raw_headers = [
+            (b"content-length", str(len(self.body)).encode("latin-1")),
+            (b"content-type", self.media_type.encode("latin-1")),
+        ]
+        if headers:
+            self.raw_headers += [
+                (name.lower().encode("latin-1"), value.encode("latin-1"))
+                for name, value in headers.items()
+            ]
+
 
 class ProblemResponse(JSONResponse):
     media_type = "application/problem+json"

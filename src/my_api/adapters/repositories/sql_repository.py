@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from operator import attrgetter
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
@@ -11,6 +12,7 @@ from returns.result import Failure, Result, Success
 from my_api.adapters.repositories.sql_statements import CompiledTable, count_query, list_query
 from my_api.core.errors import AppError, MalformedRequest, NotFound, PreconditionFailed
 from my_api.infrastructure.db_errors import guarded
+from my_api.infrastructure.dialect import passthrough
 from my_api.infrastructure.executor import Row, SqlExecutor
 from my_api.shared.entity import StoredEntity
 from my_api.shared.keyset import Keyset
@@ -36,12 +38,20 @@ class SqlRepository(Generic[E]):
         self._sql = sql
         self._from_row = read
         self._id_encoder = sql.encoders[sql.attributes.index("id")]
+        # One C-level call reads every column's attribute; only the columns whose
+        # type the driver cannot take as is get an encoder (none on PostgreSQL).
+        self._values = attrgetter(*sql.attributes)
+        self._encoded = [
+            (position, encode)
+            for position, encode in enumerate(sql.encoders)
+            if encode is not passthrough
+        ]
 
     def _to_row(self, entity: E) -> list[Any]:
-        return [
-            encode(getattr(entity, attribute))
-            for attribute, encode in zip(self._sql.attributes, self._sql.encoders, strict=True)
-        ]
+        row = list(self._values(entity))
+        for position, encode in self._encoded:
+            row[position] = encode(row[position])
+        return row
 
     @guarded
     async def get(self, entity_id: UUID) -> Result[E, AppError]:

@@ -34,6 +34,7 @@ from my_api.infrastructure.executor import (
     SqlExecutor,
     SqliteExecutor,
     SqliteTransactions,
+    Transactions,
 )
 from my_api.shared.entity import StoredEntity
 from my_api.shared.io_edge import performed
@@ -88,8 +89,14 @@ class SqlUnitOfWork:
         acquire_timeout: float,
     ) -> None:
         self._database = database
-        self._dialect = dialect
         self._acquire_timeout = acquire_timeout
+        postgres = dialect.name is DialectName.POSTGRESQL
+        self._executor: Callable[[Any], SqlExecutor] = (
+            PostgresExecutor if postgres else SqliteExecutor
+        )
+        self._transactions: Callable[..., Transactions] = (
+            PostgresTransactions if postgres else SqliteTransactions
+        )
         # SQL text and row readers for every declared table are built here, once.
         self._prepared = {
             table.name: _Prepared(
@@ -116,24 +123,17 @@ class SqlUnitOfWork:
             return Failure(database_failure(error))
         try:
             raw = connection.raw_connection
-            postgres = self._dialect.name is DialectName.POSTGRESQL
-            executor = PostgresExecutor(raw) if postgres else SqliteExecutor(raw)
-            session = SqlSession(executor, self._prepared)
+            session = SqlSession(self._executor(raw), self._prepared)
             if mode is Mode.READ:
                 return performed(await work(session))
-            read_only = mode is Mode.SNAPSHOT
-            transactions = (
-                PostgresTransactions(raw, read_only=read_only)
-                if postgres
-                else SqliteTransactions(raw, read_only=read_only)
-            )
+            transactions = self._transactions(raw, read_only=mode is Mode.SNAPSHOT)
             return await _in_transaction(transactions, work, session)
         finally:
             await connection.__aexit__(None, None, None)
 
 
 async def _in_transaction(
-    transactions: PostgresTransactions | SqliteTransactions, work: Work[T], session: Session
+    transactions: Transactions, work: Work[T], session: Session
 ) -> Result[T, AppError]:
     try:
         await transactions.begin()
@@ -155,7 +155,7 @@ async def _in_transaction(
     return performed(outcome)
 
 
-async def _rollback_quietly(transactions: PostgresTransactions | SqliteTransactions) -> None:
+async def _rollback_quietly(transactions: Transactions) -> None:
     """Roll back while another exception is on its way; a failed rollback (say, the
     connection is gone) is logged and must not replace the exception that matters.
     """

@@ -40,19 +40,16 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        header = next(
-            (
-                value.decode("latin-1")
-                for name, value in scope["headers"]
-                if name == b"x-request-id"
-            ),
-            None,
-        )
+        header = None
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                header = value.decode("latin-1")
+                break
         request_id = accepted_request_id(header)
         raw_id = request_id.encode("latin-1")
         context.request_id.set(request_id)
         status = 500
-        started = time.perf_counter()
+        started = time.perf_counter() if self.log_access else 0.0
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
