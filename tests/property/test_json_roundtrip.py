@@ -17,7 +17,7 @@ from my_api.adapters.api.body import parse_object
 from my_api.application.items import ITEMS, ItemCreate, ItemReplace
 from my_api.core.errors import InvalidInput
 from my_api.domain.item import Item
-from my_api.shared.converter import CONVERTER, structure_input
+from my_api.shared.converter import CONVERTER, structure_each_field, structure_input
 from tests.strategies import (
     WRITABLE_FIELDS,
     create_payloads,
@@ -130,3 +130,30 @@ def test_a_broken_payload_sent_as_json_is_refused_for_the_same_field(
 
     assert isinstance(result, Failure)
     assert [e.field for e in result.failure().errors] == [field]
+
+
+@given(
+    dto_classes,
+    st.one_of(
+        create_payloads(),
+        invalid_payloads().map(lambda broken: broken[0]),
+        # Anything at all: several wrong fields, missing ones, values of any JSON kind.
+        st.dictionaries(
+            st.sampled_from([*WRITABLE_FIELDS, "bogus"]),
+            st.one_of(
+                st.none(),
+                st.booleans(),
+                st.integers(),
+                st.text(max_size=5),
+                st.decimals(allow_nan=False, allow_infinity=False, places=2),
+            ),
+        ),
+    ),
+)
+def test_the_one_pass_shortcut_gives_the_field_by_field_answer(
+    cls: type[ItemCreate] | type[ItemReplace], payload: dict[str, Any]
+) -> None:
+    """``structure_input`` skips per-field checks when ``cls`` accepts the whole
+    payload at once; valid or not, the answer must be the reference's.
+    """
+    assert structure_input(payload, cls) == structure_each_field(payload, cls)

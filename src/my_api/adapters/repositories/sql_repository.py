@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from operator import attrgetter
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 from uuid import UUID
 
 from returns.result import Failure, Result, Success
@@ -12,7 +11,6 @@ from returns.result import Failure, Result, Success
 from my_api.adapters.repositories.sql_statements import CompiledTable, count_query, list_query
 from my_api.core.errors import AppError, MalformedRequest, NotFound, PreconditionFailed
 from my_api.infrastructure.db_errors import guarded
-from my_api.infrastructure.dialect import passthrough
 from my_api.infrastructure.executor import Row, SqlExecutor
 from my_api.shared.entity import StoredEntity
 from my_api.shared.keyset import Keyset
@@ -37,38 +35,23 @@ class SqlRepository(Generic[E]):
         self._table = table
         self._sql = sql
         self._from_row = read
-        self._id_encoder = sql.encoders[sql.attributes.index("id")]
-        # One C-level call reads every column's attribute; only the columns whose
-        # type the driver cannot take as is get an encoder (none on PostgreSQL).
-        self._values = attrgetter(*sql.attributes)
-        self._encoded = [
-            (position, encode)
-            for position, encode in enumerate(sql.encoders)
-            if encode is not passthrough
-        ]
-
-    def _to_row(self, entity: E) -> list[Any]:
-        row = list(self._values(entity))
-        for position, encode in self._encoded:
-            row[position] = encode(row[position])
-        return row
 
     @guarded
     async def get(self, entity_id: UUID) -> Result[E, AppError]:
-        row = await self._executor.fetch_one(self._sql.select_live, [self._id_encoder(entity_id)])
+        row = await self._executor.fetch_one(self._sql.select_live, [self._sql.bind_id(entity_id)])
         if row is None:
             return Failure(NotFound(self._table.name, str(entity_id)))
         return Success(self._from_row(row))
 
     @guarded
     async def add(self, entity: E) -> Result[E, AppError]:
-        await self._executor.execute(self._sql.insert, self._to_row(entity))
+        await self._executor.execute(self._sql.insert, self._sql.bind_row(entity))
         return Success(entity)
 
     @guarded
     async def update(self, entity: E, *, expected_version: int) -> Result[E, AppError]:
         row = await self._executor.fetch_one(
-            self._sql.update, [*self._to_row(entity), expected_version]
+            self._sql.update, [*self._sql.bind_row(entity), expected_version]
         )
         if row is None:
             return Failure(PreconditionFailed())

@@ -10,18 +10,17 @@ the mapping.
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
 import attrs
 from returns.result import Failure, Result, Success
 
-from my_api.infrastructure.dialect import Dialect
+from my_api.infrastructure.dialect import Codec, Dialect, passthrough
 from my_api.shared.keyset import Keyset
 from my_api.shared.sorting import Sort
 from my_api.shared.specification import Specification
 from my_api.shared.table import TableMapping
-
-Codec = Callable[[Any], Any]
 
 
 @attrs.frozen
@@ -37,6 +36,30 @@ class CompiledTable:
     # Per column, in column order: the attribute and how its value is bound.
     attributes: tuple[str, ...]
     encoders: tuple[Codec, ...]
+    # An entity's bound values in column order, and how an id alone is bound.
+    bind_row: Callable[[Any], list[Any]]
+    bind_id: Codec
+
+
+def _row_binder(
+    attributes: tuple[str, ...], encoders: tuple[Codec, ...]
+) -> Callable[[Any], list[Any]]:
+    """One C-level call reads every column's attribute; only the columns whose type
+    the driver cannot take as is are encoded (none on PostgreSQL).
+    """
+    read = attrgetter(*attributes)
+    single = len(attributes) == 1  # attrgetter of one name returns the value, not a tuple
+    encoded = [
+        (position, encode) for position, encode in enumerate(encoders) if encode is not passthrough
+    ]
+
+    def bind(entity: Any) -> list[Any]:
+        row = [read(entity)] if single else list(read(entity))
+        for position, encode in encoded:
+            row[position] = encode(row[position])
+        return row
+
+    return bind
 
 
 def compile_table(mapping: TableMapping, dialect: Dialect) -> CompiledTable:
@@ -50,6 +73,8 @@ def compile_table(mapping: TableMapping, dialect: Dialect) -> CompiledTable:
     version_param = dialect.param(len(names) + 1)
     live = "deleted_at IS NULL"
     table = mapping.table
+    attributes = tuple(column.attribute for column in mapping.columns)
+    encoders = tuple(dialect.encoders[column.type] for column in mapping.columns)
     return CompiledTable(
         select_live=f"SELECT {columns} FROM {table} WHERE id = $ID AND {live}".replace(
             "$ID", dialect.param(1)
@@ -63,8 +88,10 @@ def compile_table(mapping: TableMapping, dialect: Dialect) -> CompiledTable:
         count_rows=f"SELECT count(*) FROM {table} WHERE {live}",
         mapping=mapping,
         dialect=dialect,
-        attributes=tuple(column.attribute for column in mapping.columns),
-        encoders=tuple(dialect.encoders[column.type] for column in mapping.columns),
+        attributes=attributes,
+        encoders=encoders,
+        bind_row=_row_binder(attributes, encoders),
+        bind_id=encoders[attributes.index("id")],
     )
 
 
