@@ -58,7 +58,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--repetitions", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per server")
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--port", type=int, default=18080, help="first of three ports")
+    parser.add_argument("--port", type=int, default=18080, help="first of four ports")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--servers", default="service,bare,fastapi")
     args = parser.parse_args()

@@ -1,4 +1,4 @@
-"""The three servers under test: how each starts, and a check that they speak one contract."""
+"""The servers under test (three by default): how each starts, and that they agree."""
 
 from __future__ import annotations
 
@@ -49,6 +49,11 @@ class Server:
 
 
 def servers(database_url: str, first_port: int) -> list[Server]:
+    service_env = {
+        "MY_API_DATABASE_URL": database_url,
+        "MY_API_ACCESS_LOG": "false",
+        "MY_API_LOG_LEVEL": "WARNING",
+    }
     return [
         Server(
             "service",
@@ -56,11 +61,7 @@ def servers(database_url: str, first_port: int) -> list[Server]:
             "my_api.adapters.api.app:app_from_environment",
             first_port,
             factory=True,
-            env={
-                "MY_API_DATABASE_URL": database_url,
-                "MY_API_ACCESS_LOG": "false",
-                "MY_API_LOG_LEVEL": "WARNING",
-            },
+            env=service_env,
         ),
         Server(
             "bare",
@@ -75,6 +76,15 @@ def servers(database_url: str, first_port: int) -> list[Server]:
             "reference_fastapi:app",
             first_port + 2,
             env={"BENCH_DATABASE_URL": database_url},
+        ),
+        # Not run by default (--servers ...,nodb): what `databases` costs, measured.
+        Server(
+            "nodb",
+            "this service, `databases` replaced by an asyncpg pool",
+            "service_without_databases:app",
+            first_port + 3,
+            factory=True,
+            env=service_env,
         ),
     ]
 

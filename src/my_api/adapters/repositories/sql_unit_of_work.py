@@ -122,14 +122,17 @@ class SqlUnitOfWork:
         except DATABASE_ERRORS as error:
             return Failure(database_failure(error))
         try:
-            raw = connection.raw_connection
-            session = SqlSession(self._executor(raw), self._prepared)
-            if mode is Mode.READ:
-                return performed(await work(session))
-            transactions = self._transactions(raw, read_only=mode is Mode.SNAPSHOT)
-            return await _in_transaction(transactions, work, session)
+            return await self._on_connection(connection.raw_connection, work, mode)
         finally:
             await connection.__aexit__(None, None, None)
+
+    async def _on_connection(self, raw: Any, work: Work[T], mode: Mode) -> Result[T, AppError]:
+        """The unit itself, on a driver connection that is already held."""
+        session = SqlSession(self._executor(raw), self._prepared)
+        if mode is Mode.READ:
+            return performed(await work(session))
+        transactions = self._transactions(raw, read_only=mode is Mode.SNAPSHOT)
+        return await _in_transaction(transactions, work, session)
 
 
 async def _in_transaction(
