@@ -160,10 +160,11 @@ def structure_each_field(payload: Mapping[str, Any], cls: type[T]) -> Result[T, 
             continue
         try:
             value = field.structure(payload[name], field.type)
-            if field.convert is not None:
-                value = field.convert(value)
+            # Converted here only to be checked: ``cls`` converts what it is given, so
+            # it gets the structured value and converts it once, as the shortcut does.
+            converted = value if field.convert is None else field.convert(value)
             if field.validate is not None:
-                field.validate(None, field.attribute, value)
+                field.validate(None, field.attribute, converted)
         except RuleViolation as violation:
             errors.append(FieldError(name, violation.message, violation.code))
         except (ValueError, TypeError) as error:

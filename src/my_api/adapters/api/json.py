@@ -8,6 +8,8 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
+_FRAMING = frozenset({"content-length", "content-type"})
+
 
 class JSONResponse(Response):
     media_type = "application/json"
@@ -16,9 +18,17 @@ class JSONResponse(Response):
         return orjson.dumps(content)
 
     def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
-        """Starlette's version, less what a JSON body never needs: the callers never
-        set Content-Length or Content-Type, and a JSON response always has a body.
+        """Starlette's version, less its general search, for the usual case: a body,
+        and callers that set neither Content-Length nor Content-Type. Anything else
+        (a status without a body, a caller's own framing header) goes to Starlette's.
         """
+        if (
+            self.status_code < 200
+            or self.status_code in (204, 304)
+            or (headers and any(name.lower() in _FRAMING for name in headers))
+        ):
+            super().init_headers(headers)
+            return
         self.raw_headers = [
             (b"content-length", str(len(self.body)).encode("latin-1")),
             (b"content-type", self.media_type.encode("latin-1")),
