@@ -31,6 +31,7 @@ import os
 import pstats
 import random
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -208,7 +209,7 @@ async def timings(
         "this service, full stack": await measured(apps["service"], take, args.requests),
         "bare reference app": await measured(apps["bare"], take, args.requests),
     }
-    if args.scenario == "get":
+    if args.scenario == "get" and not args.stub_database:
         pool = asyncpg.create_pool(url, min_size=1, max_size=10, reset=reference_bare.no_reset)
         async with pool:
 
@@ -269,6 +270,8 @@ def report(
 ) -> None:
     count = args.requests
     title = f"{SCENARIOS[args.scenario]}: {count} sequential requests after {WARMUP} warm-up"
+    if args.stub_database:
+        title += ", database stubbed (bench/stub_database.py)"
     lines = [f"# In-process {title}\n"]
     lines += ["| path | wall us/request | CPU us/request |", "|---|--:|--:|"]
     lines += [f"| {name} | {wall:,.0f} | {cpu:,.0f} |" for name, (wall, cpu) in found.items()]
@@ -311,6 +314,39 @@ def report(
     print("\n".join(lines))
 
 
+def stubbed(bare: Any, settings: Any) -> tuple[Any, Any]:
+    """Both apps on ``stub_database``: the service through its own unit of work
+    (its container's ``UnitOfWork`` redefined), bare through its module-level pool.
+    """
+    import databases
+    import reference_bare
+    from stub_database import StubPool, StubUnitOfWork
+
+    from my_api.adapters.api.app import create_app
+    from my_api.application.catalog import RESOURCES
+    from my_api.core.container import build_container
+    from my_api.infrastructure.dialect import Dialect
+    from my_api.shared.unit_of_work import UnitOfWork
+
+    container = build_container(settings).clone()  # a clone may redefine a dependency
+    container[UnitOfWork] = StubUnitOfWork(
+        container[databases.Database],
+        container[Dialect],
+        [resource.table for resource in RESOURCES],
+        acquire_timeout=settings.db_acquire_timeout_seconds,
+    )
+    bare_lifespan = bare.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Any) -> Any:
+        async with bare_lifespan(app):
+            reference_bare.pool = StubPool()  # type: ignore[assignment]  # duck-typed: acquire() only
+            yield
+
+    bare.router.lifespan_context = lifespan
+    return create_app(container), bare
+
+
 async def main(args: argparse.Namespace) -> None:
     from reference_bare import app as bare
 
@@ -320,9 +356,19 @@ async def main(args: argparse.Namespace) -> None:
 
     url = args.database_url
     os.environ["BENCH_DATABASE_URL"] = url  # read by reference_bare's lifespan
-    take = maker(args.scenario, await live_items(url, fresh=args.fresh))
+    items = await live_items(url, fresh=args.fresh)
+    if args.stub_database:
+        # Any ids will do, and every stubbed row is at version 1: one fresh item per
+        # PATCH across all five passes (timings and profiles of both apps).
+        needed = 5 * (WARMUP + args.requests)
+        items = [(str(uuid.uuid4()), 1) for _ in range(needed)]
+    take = maker(args.scenario, items)
     settings = Settings(database_url=url, access_log=False, log_level=LogLevel.WARNING)
-    apps = {"service": create_app(build_container(settings)), "bare": bare}
+    if args.stub_database:
+        service, bare = stubbed(bare, settings)
+    else:
+        service = create_app(build_container(settings))
+    apps = {"service": service, "bare": bare}
     found = await timings(url, apps, take, args)
     stats = {name: await cprofile(app, take, args.requests) for name, app in apps.items()}
     report(found, stats, await sampled(apps["service"], take, args.requests), args)
@@ -336,6 +382,11 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--scenario", choices=SCENARIOS, default="get")
     parser.add_argument("--fresh", action="store_true", help="recreate and seed the database")
     parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument(
+        "--stub-database",
+        action="store_true",
+        help="both apps on bench/stub_database.py: their own Python cost only",
+    )
     parser.add_argument("--top", type=int, default=25, help="functions listed")
     parser.add_argument("--tree-lines", type=int, default=70, help="call tree lines printed")
     return parser.parse_args()
