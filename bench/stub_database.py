@@ -5,7 +5,7 @@ stubs instead of PostgreSQL: every statement returns a canned row (or page,
 or count) after one ``await asyncio.sleep(0)``, so a request still suspends
 where a real round trip would, but no time goes to the network, the driver
 or the server. The CPU per request that remains is the app's own work, and
-it is steady to within a microsecond or so from run to run, which makes it
+it mostly repeats to a microsecond or two from run to run, which makes it
 the measure for tracing a regression to a layer. It leaves out what the
 stubs replace: asyncpg, the pool, and ``databases`` (see
 ``service_without_databases.py`` and ``connection_cost.py`` for those).
@@ -38,23 +38,17 @@ COLUMNS = (
 TOTAL = 100_000
 
 
-class StubRow(dict[str, Any]):
-    """Read by position (the service) or by name (bare), as an asyncpg Record is."""
-
-    def __getitem__(self, key: Any) -> Any:
-        if isinstance(key, int):
-            return list(self.values())[key]
-        return super().__getitem__(key)
-
-
-def _row() -> StubRow:
+def _row() -> tuple[Any, ...]:
     now = datetime.now(UTC)
-    values = (uuid.uuid4(), "stubbed", None, Decimal("12.50"), 3, now, now, 1, None)
-    return StubRow(zip(COLUMNS, values, strict=True))
+    return (uuid.uuid4(), "stubbed", None, Decimal("12.50"), 3, now, now, 1, None)
 
 
+# An asyncpg Record is read by position (the service) or by name (bare), both in C.
+# Each app gets the plain type that reads its way at the same speed.
 ROW = _row()
 PAGE = [_row() for _ in range(20)]
+ROW_BY_NAME = dict(zip(COLUMNS, ROW, strict=True))
+PAGE_BY_NAME = [dict(zip(COLUMNS, row, strict=True)) for row in PAGE]
 
 
 class StubTransaction:
@@ -78,17 +72,21 @@ class StubTransaction:
 class StubConnection:
     """The part of asyncpg's connection that the service and bare use."""
 
+    def __init__(self, *, by_name: bool) -> None:
+        self._row: Any = ROW_BY_NAME if by_name else ROW
+        self._page: list[Any] = PAGE_BY_NAME if by_name else PAGE
+
     async def fetchrow(self, sql: str, *_: Any) -> Any:
         await asyncio.sleep(0)
-        return (TOTAL,) if sql.startswith("SELECT count(") else ROW
+        return (TOTAL,) if sql.startswith("SELECT count(") else self._row
 
     async def fetch(self, _sql: str, *_: Any) -> list[Any]:
         await asyncio.sleep(0)
-        return PAGE
+        return self._page
 
     async def fetchval(self, sql: str, *_: Any) -> Any:
         await asyncio.sleep(0)
-        return TOTAL if sql.startswith("SELECT count(") else ROW["id"]
+        return TOTAL if sql.startswith("SELECT count(") else ROW[0]
 
     async def execute(self, _sql: str, *_: Any) -> str:
         await asyncio.sleep(0)
@@ -100,7 +98,7 @@ class StubConnection:
 
 class _Held:
     async def __aenter__(self) -> StubConnection:
-        return StubConnection()
+        return StubConnection(by_name=True)
 
     async def __aexit__(self, *_: object) -> None:
         return None
@@ -117,4 +115,4 @@ class StubUnitOfWork(SqlUnitOfWork):
     """The service's own unit of work, handed a stub connection instead of acquiring one."""
 
     async def _run(self, work: Work[Any], mode: Mode) -> Result[Any, AppError]:
-        return await self._on_connection(StubConnection(), work, mode)
+        return await self._on_connection(StubConnection(by_name=False), work, mode)
