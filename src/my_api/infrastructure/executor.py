@@ -25,6 +25,8 @@ class SqlExecutor(Protocol):
 
 
 class Transactions(Protocol):
+    """Transaction control on a held connection; one implementation per driver."""
+
     async def begin(self) -> None: ...
 
     async def commit(self) -> None: ...
