@@ -90,7 +90,6 @@ CONVERTER = make_converter()
 class _FieldPlan:
     """How one DTO field is read: its cattrs hook, converter and rule, found once."""
 
-    name: str
     type: Any
     structure: Callable[[Any, Any], Any]
     convert: Callable[[Any], Any] | None
@@ -104,7 +103,6 @@ def _plan(cls: Hashable) -> dict[str, _FieldPlan]:
     resolved = attrs.resolve_types(cast(type[attrs.AttrsInstance], cls))
     return {
         field.name: _FieldPlan(
-            name=field.name,
             type=field.type,
             structure=CONVERTER.get_structure_hook(field.type),
             convert=cast("Callable[[Any], Any] | None", field.converter),
