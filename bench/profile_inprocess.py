@@ -318,23 +318,15 @@ def stubbed(bare: Any, settings: Any) -> tuple[Any, Any]:
     """Both apps on ``stub_database``: the service through its own unit of work
     (its container's ``UnitOfWork`` redefined), bare through its module-level pool.
     """
-    import databases
     import reference_bare
     from stub_database import StubPool, StubUnitOfWork
 
     from my_api.adapters.api.app import create_app
-    from my_api.application.catalog import RESOURCES
-    from my_api.core.container import build_container
-    from my_api.infrastructure.dialect import Dialect
+    from my_api.core.container import build_container, sql_unit_of_work
     from my_api.shared.unit_of_work import UnitOfWork
 
     container = build_container(settings).clone()  # a clone may redefine a dependency
-    container[UnitOfWork] = StubUnitOfWork(
-        container[databases.Database],
-        container[Dialect],
-        [resource.table for resource in RESOURCES],
-        acquire_timeout=settings.db_acquire_timeout_seconds,
-    )
+    container[UnitOfWork] = sql_unit_of_work(container, StubUnitOfWork)
     bare_lifespan = bare.router.lifespan_context
 
     @contextlib.asynccontextmanager

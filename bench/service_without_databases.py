@@ -19,18 +19,15 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
-import databases
 from returns.result import Failure, Result
 from starlette.applications import Starlette
 
 from my_api.adapters.api.app import create_app
 from my_api.adapters.repositories.sql_unit_of_work import Mode, SqlUnitOfWork, Work
-from my_api.application.catalog import RESOURCES
-from my_api.core.container import build_container
+from my_api.core.container import build_container, sql_unit_of_work
 from my_api.core.errors import AppError
 from my_api.core.settings import load_settings
 from my_api.infrastructure.db_errors import DATABASE_ERRORS, database_failure
-from my_api.infrastructure.dialect import Dialect
 from my_api.infrastructure.logging import configure_logging
 from my_api.shared.unit_of_work import UnitOfWork
 
@@ -57,12 +54,8 @@ def app() -> Starlette:
     settings = load_settings(os.environ).unwrap()
     configure_logging(settings.log_level.value)  # as the service's own factory does
     container = build_container(settings).clone()  # a clone may redefine a dependency
-    uow = PoolUnitOfWork(
-        container[databases.Database],  # still connected and migrated by the service
-        container[Dialect],
-        [resource.table for resource in RESOURCES],
-        acquire_timeout=settings.db_acquire_timeout_seconds,
-    )
+    # On the service's own `databases.Database`, which its lifespan still connects and migrates.
+    uow = sql_unit_of_work(container, PoolUnitOfWork)
     container[UnitOfWork] = uow
     application = create_app(container)
     service_lifespan = application.router.lifespan_context

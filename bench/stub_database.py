@@ -19,22 +19,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from database import COLUMNS  # the seeded table's columns, in order
 from returns.result import Result
 
 from my_api.adapters.repositories.sql_unit_of_work import Mode, SqlUnitOfWork, Work
 from my_api.core.errors import AppError
 
-COLUMNS = (
-    "id",
-    "name",
-    "description",
-    "price",
-    "quantity",
-    "created_at",
-    "updated_at",
-    "version",
-    "deleted_at",
-)
 TOTAL = 100_000
 
 

@@ -25,6 +25,7 @@ from my_api.shared.cursor import CursorCodec
 from my_api.shared.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
+U = TypeVar("U", bound=SqlUnitOfWork)
 
 
 def _itself(value: T) -> PlainInstance[T]:
@@ -42,10 +43,20 @@ def build_container(settings: Settings) -> Container:
     container[CursorCodec] = CursorCodec(
         settings.cursor_secret.encode() if settings.cursor_secret else secrets.token_bytes(32)
     )
-    container[UnitOfWork] = lambda c: SqlUnitOfWork(
-        c[databases.Database],
-        c[Dialect],
-        [resource.table for resource in RESOURCES],
-        acquire_timeout=settings.db_acquire_timeout_seconds,
-    )
+    # A one-argument factory: lagom refuses sql_unit_of_work itself (arity 2).
+    container[UnitOfWork] = lambda c: sql_unit_of_work(c)  # noqa: PLW0108
     return container
+
+
+def sql_unit_of_work(container: Container, kind: type[U] = SqlUnitOfWork) -> U:  # type: ignore[assignment]
+    """The SQL unit of work over every declared resource, on the container's database.
+
+    ``kind`` lets a benchmark fixture run a subclass that acquires connections its
+    own way (bench/service_without_databases.py, bench/stub_database.py).
+    """
+    return kind(
+        container[databases.Database],
+        container[Dialect],
+        [resource.table for resource in RESOURCES],
+        acquire_timeout=container[Settings].db_acquire_timeout_seconds,
+    )
