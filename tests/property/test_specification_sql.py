@@ -18,6 +18,7 @@ from functools import partial
 from typing import Any, TypeVar
 from uuid import UUID
 
+import attrs
 import databases
 import pytest
 from hypothesis import Phase, example, given, settings
@@ -225,11 +226,20 @@ _PRICE_PAST_DOUBLE_PRECISION = Scenario(
     Sort(()),
     31,
 )
+# Past the decimal context's 28 digits: rounded by Decimal.normalize(), it once
+# passed as 9999999999.99 and SQLite compared it as that double.
+_PRICE_PAST_THE_DECIMAL_CONTEXT = Scenario(
+    (attrs.evolve(_CENT_ITEM, price=Decimal("9999999999.99")),),
+    FieldSpecification("price", Operator.GT, Decimal("9999999999.98999999999999999994")),
+    Sort(()),
+    31,
+)
 
 
 @settings(max_examples=40, phases=(Phase.explicit, Phase.reuse, Phase.generate))
 @given(scenario=price_scenarios())
 @example(scenario=_PRICE_PAST_DOUBLE_PRECISION)
+@example(scenario=_PRICE_PAST_THE_DECIMAL_CONTEXT)
 @pytest.mark.parametrize(
     "database_url",
     [

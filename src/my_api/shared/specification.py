@@ -148,10 +148,15 @@ def exactly_comparable(value: Any) -> bool:
     True
     >>> exactly_comparable(Decimal("0.010000000000000001"))
     False
+    >>> exactly_comparable(Decimal("9999999999.98999999999999999994"))  # 30 digits
+    False
     """
     if not isinstance(value, Decimal):
         return True
-    return len(value.normalize().as_tuple().digits) <= EXACT_DIGITS
+    # Counted on the digits as written: ``normalize()`` would first round to the
+    # context's 28 digits, and 9999999999.98999999999999999994 would pass as 9999999999.99.
+    significant = "".join(map(str, value.as_tuple().digits)).strip("0")
+    return len(significant) <= EXACT_DIGITS
 
 
 @attrs.frozen
