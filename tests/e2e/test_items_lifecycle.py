@@ -337,20 +337,25 @@ async def test_a_patch_that_changes_nothing_writes_nothing(
 
 
 @pytest.mark.parametrize("method", WRITES)
+@pytest.mark.parametrize("required", [False, True], ids=["optional", "required"])
 async def test_a_write_with_the_current_if_match_succeeds(
-    client: httpx2.AsyncClient, method: str
+    database_url: str,
+    client_for: ClientFactory,
+    method: str,
+    required: bool,  # noqa: FBT001 - a parameter, not a flag
 ) -> None:
-    created = await _create(client)
-    request, status = WRITES[method]
+    async with client_for(database_url, require_if_match=required) as client:
+        created = await _create(client)
+        request, status = WRITES[method]
 
-    response = await client.request(
-        method,
-        created.headers["location"],
-        headers={"If-Match": created.headers["etag"]},
-        **request,
-    )
+        response = await client.request(
+            method,
+            created.headers["location"],
+            headers={"If-Match": created.headers["etag"]},
+            **request,
+        )
 
-    assert response.status_code == status, response.text
+        assert response.status_code == status, response.text
 
 
 @pytest.mark.parametrize("method", WRITES)
@@ -389,24 +394,6 @@ async def test_writes_without_if_match_are_428_when_it_is_required(
         response = await client.request(method, created.headers["location"], **request)
 
         await _assert_refused_and_unchanged(client, response, 428, created)
-
-
-@pytest.mark.parametrize("method", WRITES)
-async def test_writes_with_if_match_succeed_when_it_is_required(
-    database_url: str, client_for: ClientFactory, method: str
-) -> None:
-    async with client_for(database_url, require_if_match=True) as client:
-        created = await _create(client)
-        request, status = WRITES[method]
-
-        response = await client.request(
-            method,
-            created.headers["location"],
-            headers={"If-Match": created.headers["etag"]},
-            **request,
-        )
-
-        assert response.status_code == status, response.text
 
 
 # -- delete --------------------------------------------------------------------------
