@@ -40,6 +40,16 @@ def statuses(responses: list[httpx2.Response]) -> Counter[int]:
     return Counter(response.status_code for response in responses)
 
 
+async def patches_racing(client: httpx2.AsyncClient, url: str, tag: str) -> list[httpx2.Response]:
+    """N PATCHes sent at once, each with the same ``If-Match``."""
+    return await asyncio.gather(
+        *(
+            client.patch(url, json={"quantity": n}, headers={"If-Match": tag})
+            for n in range(1, N + 1)
+        )
+    )
+
+
 def only_winner(responses: list[httpx2.Response], status: int) -> httpx2.Response:
     (winner,) = [response for response in responses if response.status_code == status]
     return winner
@@ -49,12 +59,7 @@ async def test_of_concurrent_patches_with_the_same_if_match_exactly_one_wins(
     client: httpx2.AsyncClient,
 ) -> None:
     url, tag = await create_item(client)
-    responses = await asyncio.gather(
-        *(
-            client.patch(url, json={"quantity": n}, headers={"If-Match": tag})
-            for n in range(1, N + 1)
-        )
-    )
+    responses = await patches_racing(client, url, tag)
     assert statuses(responses) == Counter({200: 1, 412: N - 1})
     winner = only_winner(responses, 200)
     assert winner.headers["etag"] == '"2"'
@@ -154,12 +159,7 @@ async def test_after_a_race_the_winners_etag_is_the_one_that_works_next(
     client: httpx2.AsyncClient,
 ) -> None:
     url, tag = await create_item(client)
-    responses = await asyncio.gather(
-        *(
-            client.patch(url, json={"quantity": n}, headers={"If-Match": tag})
-            for n in range(1, N + 1)
-        )
-    )
+    responses = await patches_racing(client, url, tag)
     winner = only_winner(responses, 200)
     stale = await client.patch(url, json={"quantity": 99}, headers={"If-Match": tag})
     assert stale.status_code == 412
