@@ -321,9 +321,9 @@ def stubbed(bare: Any, settings: Any) -> tuple[Any, Any]:
     import reference_bare
     from stub_database import StubPool, StubUnitOfWork
 
-    from my_api.adapters.api.app import create_app
-    from my_api.core.container import build_container, sql_unit_of_work
-    from my_api.shared.unit_of_work import UnitOfWork
+    from my_api.adapters.http.app import create_app
+    from my_api.bootstrap import build_container, sql_unit_of_work
+    from my_api.kernel.unit_of_work import UnitOfWork
 
     container = build_container(settings).clone()  # a clone may redefine a dependency
     container[UnitOfWork] = sql_unit_of_work(container, StubUnitOfWork)
@@ -342,9 +342,9 @@ def stubbed(bare: Any, settings: Any) -> tuple[Any, Any]:
 async def main(args: argparse.Namespace) -> None:
     from reference_bare import app as bare
 
-    from my_api.adapters.api.app import create_app
-    from my_api.core.container import build_container
-    from my_api.core.settings import LogLevel, Settings
+    from my_api.adapters.http.app import create_app
+    from my_api.bootstrap import build_container
+    from my_api.settings import LogLevel, Settings
 
     url = args.database_url
     os.environ["BENCH_DATABASE_URL"] = url  # read by reference_bare's lifespan

@@ -48,17 +48,17 @@ from typing import Any
 import asyncpg
 import attrs
 
-from my_api.adapters.repositories.sql_statements import (
+from my_api.adapters.sql.statements import (
     CompiledTable,
     compile_table,
     count_query,
     list_query,
 )
 from my_api.application.items import ITEM_TABLE
-from my_api.infrastructure.dialect import POSTGRESQL
-from my_api.shared.keyset import Keyset
-from my_api.shared.sorting import Sort
-from my_api.shared.specification import FieldSpecification, Operator, Specification
+from my_api.adapters.sql.dialect import POSTGRESQL
+from my_api.kernel.keyset import Keyset
+from my_api.kernel.sorting import Sort
+from my_api.kernel.specification import FieldSpecification, Operator, Specification
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/my_api_query_bench"
 # The service's own declaration, so the seed always matches the table.

@@ -22,8 +22,8 @@ from typing import Any
 from database import COLUMNS  # the seeded table's columns, in order
 from returns.result import Result
 
-from my_api.adapters.repositories.sql_unit_of_work import Mode, SqlUnitOfWork, Work
-from my_api.core.errors import AppError
+from my_api.adapters.sql.unit_of_work import Mode, SqlUnitOfWork, Work
+from my_api.kernel.errors import AppError
 
 TOTAL = 100_000
 

@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 
 from my_api.application.items import ITEMS
 from my_api.domain.item import Item
-from my_api.shared.sorting import Sort, SortKey
-from my_api.shared.specification import (
+from my_api.kernel.sorting import Sort, SortKey
+from my_api.kernel.specification import (
     CompositeSpecification,
     FieldSpecification,
     Junction,
@@ -34,7 +34,7 @@ from my_api.shared.specification import (
     Operator,
     Specification,
 )
-from my_api.shared.table import ColumnType
+from my_api.kernel.table import ColumnType
 from tests.strategies import MAX_INT32, MAX_PRICE, MIN_PRICE, unicode_text
 
 CATALOG = ITEMS.catalog

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 import uvicorn
 from returns.result import Failure
 
-from my_api.core.settings import Settings, load_settings
-from my_api.infrastructure.database import create_database, dialect_of
-from my_api.infrastructure.db_errors import DATABASE_ERRORS
-from my_api.infrastructure.migrations import MigrationRunner, directory_for
+from my_api.settings import Settings, load_settings
+from my_api.adapters.sql.database import create_database, dialect_of
+from my_api.adapters.sql.errors import DATABASE_ERRORS
+from my_api.adapters.sql.migrations import MigrationRunner, directory_for
 
 EXIT_CONFIG = 2
 EXIT_FAILED = 1
@@ -55,7 +55,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     if prepared != 0:
         return prepared
     uvicorn.run(
-        "my_api.adapters.api.app:app_from_environment",
+        "my_api.adapters.http.app:app_from_environment",
         factory=True,
         host=args.host or settings.host,
         port=port,

@@ -22,13 +22,13 @@ from returns.future import FutureResult
 from returns.result import Failure, Result, Success
 
 from my_api.application.items import ITEM_TABLE
-from my_api.core.errors import AppError, Conflict, NotFound, PreconditionFailed
+from my_api.kernel.errors import AppError, Conflict, NotFound, PreconditionFailed
 from my_api.domain.item import Item
-from my_api.shared.clock import new_id, utc_now
-from my_api.shared.io_edge import performed
-from my_api.shared.repository import AsyncRepository
-from my_api.shared.sorting import Sort
-from my_api.shared.unit_of_work import Session, UnitOfWork
+from my_api.kernel.clock import new_id, utc_now
+from my_api.kernel.io_edge import performed
+from my_api.kernel.repository import AsyncRepository
+from my_api.kernel.sorting import Sort
+from my_api.kernel.unit_of_work import Session, UnitOfWork
 from tests.conftest import Adapter
 
 T = TypeVar("T")

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from my_api.infrastructure.migrations import MIGRATIONS_ROOT
+from my_api.adapters.sql.migrations import MIGRATIONS_ROOT
 
 MY_API = Path(sys.executable).parent / "my-api"
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/x"

@@ -10,8 +10,8 @@ import pytest
 from lagom import Container
 from returns.future import FutureResult
 
-from my_api.core.errors import AppError
-from my_api.shared.unit_of_work import UnitOfWork
+from my_api.kernel.errors import AppError
+from my_api.kernel.unit_of_work import UnitOfWork
 from tests.conftest import ClientFactory
 
 ITEMS = "/api/v1/items"

@@ -22,10 +22,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from returns.result import Failure, Success
 
-from my_api.core.settings import Settings
-from my_api.infrastructure.database import create_database, dialect_of
-from my_api.infrastructure.dialect import POSTGRESQL, SQLITE, Dialect
-from my_api.infrastructure.migrations import (
+from my_api.settings import Settings
+from my_api.adapters.sql.database import create_database, dialect_of
+from my_api.adapters.sql.dialect import POSTGRESQL, SQLITE, Dialect
+from my_api.adapters.sql.migrations import (
     MIGRATIONS_ROOT,
     MigrationRunner,
     State,

@@ -32,25 +32,25 @@ from hypothesis import strategies as st
 from returns.future import FutureResult
 from returns.result import Success
 
-from my_api.adapters.api.query_text import fingerprint
+from my_api.adapters.http.query_text import fingerprint
 from my_api.application.items import ITEM_TABLE, ITEMS, ItemCreate, ItemReplace
-from my_api.core.errors import AppError
+from my_api.kernel.errors import AppError
 from my_api.domain.item import Item
-from my_api.shared.clock import new_id, utc_now
-from my_api.shared.crud import CrudUseCases
-from my_api.shared.cursor import CursorCodec
-from my_api.shared.io_edge import performed
-from my_api.shared.keyset import Keyset
-from my_api.shared.listing import KeysetPage, KeysetRequest, ListQuery
-from my_api.shared.pagination import Page, PageRequest
-from my_api.shared.sorting import Sort, SortKey
-from my_api.shared.specification import (
+from my_api.kernel.clock import new_id, utc_now
+from my_api.application.crud import CrudUseCases
+from my_api.kernel.cursor import CursorCodec
+from my_api.kernel.io_edge import performed
+from my_api.kernel.keyset import Keyset
+from my_api.kernel.listing import KeysetPage, KeysetRequest, ListQuery
+from my_api.kernel.pagination import Page, PageRequest
+from my_api.kernel.sorting import Sort, SortKey
+from my_api.kernel.specification import (
     FieldSpecification,
     NotSpecification,
     Operator,
     Specification,
 )
-from my_api.shared.unit_of_work import Session, UnitOfWork
+from my_api.kernel.unit_of_work import Session, UnitOfWork
 from tests.conftest import Adapter
 
 CODEC = CursorCodec(b"keyset-walk-test-secret")

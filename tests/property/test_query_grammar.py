@@ -32,16 +32,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from returns.result import Failure, Success
 
-from my_api.adapters.api.query_language import parse_list_query
-from my_api.adapters.api.query_text import fingerprint, to_query
+from my_api.adapters.http.query_language import parse_list_query
+from my_api.adapters.http.query_text import fingerprint, to_query
 from my_api.application.items import ITEM_TABLE, ITEMS
-from my_api.core.errors import MalformedRequest
-from my_api.infrastructure.dialect import POSTGRESQL, SQLITE
-from my_api.shared.cursor import CursorCodec
-from my_api.shared.listing import KeysetRequest, ListQuery
-from my_api.shared.pagination import PageRequest
-from my_api.shared.sorting import Sort, SortKey
-from my_api.shared.specification import (
+from my_api.kernel.errors import MalformedRequest
+from my_api.adapters.sql.dialect import POSTGRESQL, SQLITE
+from my_api.kernel.cursor import CursorCodec
+from my_api.kernel.listing import KeysetRequest, ListQuery
+from my_api.kernel.pagination import PageRequest
+from my_api.kernel.sorting import Sort, SortKey
+from my_api.kernel.specification import (
     CompositeSpecification,
     FieldSpecification,
     Junction,
@@ -50,7 +50,7 @@ from my_api.shared.specification import (
     Specification,
     all_of,
 )
-from my_api.shared.table import ColumnType
+from my_api.kernel.table import ColumnType
 from tests.strategies import unicode_text
 
 CATALOG = ITEMS.catalog

@@ -19,9 +19,9 @@ from returns.future import FutureResult
 from returns.io import IOFailure, IOResult, IOSuccess
 from returns.result import Failure, Result
 
-from my_api.adapters.repositories.memory_unit_of_work import InMemoryUnitOfWork
+from my_api.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from my_api.application.items import ITEM_TABLE, ITEMS, ItemCreate, ItemReplace
-from my_api.core.errors import (
+from my_api.kernel.errors import (
     AppError,
     Conflict,
     InvalidInput,
@@ -30,17 +30,17 @@ from my_api.core.errors import (
     PreconditionRequired,
 )
 from my_api.domain.item import Item
-from my_api.shared.crud import CrudUseCases
-from my_api.shared.io_edge import performed
-from my_api.shared.keyset import Keyset
-from my_api.shared.listing import ListQuery
-from my_api.shared.pagination import Page, PageRequest
-from my_api.shared.preconditions import Expectation
-from my_api.shared.repository import AsyncRepository
-from my_api.shared.sorting import Sort
-from my_api.shared.specification import Specification
-from my_api.shared.table import EntityTable
-from my_api.shared.unit_of_work import Session, UnitOfWork
+from my_api.application.crud import CrudUseCases
+from my_api.kernel.io_edge import performed
+from my_api.kernel.keyset import Keyset
+from my_api.kernel.listing import ListQuery
+from my_api.kernel.pagination import Page, PageRequest
+from my_api.kernel.preconditions import Expectation
+from my_api.kernel.repository import AsyncRepository
+from my_api.kernel.sorting import Sort
+from my_api.kernel.specification import Specification
+from my_api.kernel.table import EntityTable
+from my_api.kernel.unit_of_work import Session, UnitOfWork
 
 E = TypeVar("E")
 T = TypeVar("T")

@@ -21,9 +21,9 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from returns.result import Failure, Success
 
-from my_api.shared.cursor import CursorCodec
-from my_api.shared.keyset import Keyset
-from my_api.shared.table import ColumnType
+from my_api.kernel.cursor import CursorCodec
+from my_api.kernel.keyset import Keyset
+from my_api.kernel.table import ColumnType
 from tests.strategies import timestamps
 
 SECRET = b"unit-test-cursor-secret"

@@ -11,15 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from returns.result import Failure, Success
 
-from my_api.adapters.api.body import JSON, MERGE_PATCH, media_type_error, parse_object
-from my_api.adapters.api.etags import etag, if_match, if_none_match
-from my_api.core.errors import (
+from my_api.adapters.http.body import JSON, MERGE_PATCH, media_type_error, parse_object
+from my_api.adapters.http.etags import etag, if_match, if_none_match
+from my_api.kernel.errors import (
     MalformedRequest,
     PreconditionFailed,
     PreconditionRequired,
     UnsupportedMediaType,
 )
-from my_api.shared.preconditions import Expectation
+from my_api.kernel.preconditions import Expectation
 
 versions = st.integers(min_value=1, max_value=10**12)
 

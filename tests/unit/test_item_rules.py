@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from my_api.domain.item import DESCRIPTION, NAME, PRICE, QUANTITY, Item
-from my_api.domain.rules import CENT, RuleViolation, integer, money, text, to_cents
+from my_api.kernel.rules import CENT, RuleViolation, integer, money, text, to_cents
 from tests.strategies import MAX_INT32, MAX_PRICE, MIN_PRICE, prices, unicode_text
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from starlette.responses import Response
 
-from my_api.adapters.api.json import JSONResponse, ProblemResponse
+from my_api.adapters.http.json import JSONResponse, ProblemResponse
 
 _names = st.sampled_from(
     ["ETag", "Location", "Allow", "Retry-After", "Content-Type", "content-length", "X-Custom"]

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from my_api.shared.like import ascii_lower, matches, sql_like_pattern
+from my_api.kernel.like import ascii_lower, matches, sql_like_pattern
 from tests.spec_strategies import patterns, texts
 
 # Spelled as escapes: these letters look like ASCII ones (which is the point).

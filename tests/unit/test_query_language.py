@@ -16,16 +16,16 @@ from urllib.parse import parse_qsl
 import pytest
 from returns.result import Failure, Result, Success
 
-from my_api.adapters.api.query_language import parse_list_query
-from my_api.adapters.api.query_text import fingerprint, to_query
+from my_api.adapters.http.query_language import parse_list_query
+from my_api.adapters.http.query_text import fingerprint, to_query
 from my_api.application.items import ITEMS
-from my_api.core.errors import AppError, MalformedRequest
-from my_api.shared.cursor import CursorCodec
-from my_api.shared.keyset import Keyset
-from my_api.shared.listing import KeysetRequest, ListQuery
-from my_api.shared.pagination import PageRequest
-from my_api.shared.sorting import Sort, SortKey
-from my_api.shared.specification import (
+from my_api.kernel.errors import AppError, MalformedRequest
+from my_api.kernel.cursor import CursorCodec
+from my_api.kernel.keyset import Keyset
+from my_api.kernel.listing import KeysetRequest, ListQuery
+from my_api.kernel.pagination import PageRequest
+from my_api.kernel.sorting import Sort, SortKey
+from my_api.kernel.specification import (
     CompositeSpecification,
     FieldSpecification,
     Junction,

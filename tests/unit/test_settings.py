@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from returns.result import Success
 
-from my_api.core.settings import LogLevel, Settings, env_name, load_settings
+from my_api.settings import LogLevel, Settings, env_name, load_settings
 
 # One non-default value per field, as the environment spells it, and the value
 # it must become. Kept in step with Settings by the first test below.

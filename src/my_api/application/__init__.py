@@ -1,1 +1,1 @@
-"""Resource declarations: the DTOs and mappings that plug entities into the generics."""
+"""Use cases: the generic CRUD pipelines, resource declarations and the catalog."""

@@ -5,6 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from my_api.application.items import ITEMS
-from my_api.shared.resource import Resource
+from my_api.kernel.resource import Resource
 
 RESOURCES: tuple[Resource[Any, Any, Any], ...] = (ITEMS,)

@@ -7,9 +7,9 @@ from decimal import Decimal
 import attrs
 
 from my_api.domain.item import DESCRIPTION, NAME, PRICE, QUANTITY, Item
-from my_api.domain.rules import to_cents
-from my_api.shared.resource import Resource
-from my_api.shared.table import Column, ColumnType, EntityTable, TableMapping
+from my_api.kernel.rules import to_cents
+from my_api.kernel.resource import Resource
+from my_api.kernel.table import Column, ColumnType, EntityTable, TableMapping
 
 
 @attrs.frozen(kw_only=True)

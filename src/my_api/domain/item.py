@@ -8,7 +8,7 @@ from uuid import UUID
 
 import attrs
 
-from my_api.domain.rules import integer, money, text, to_cents
+from my_api.kernel.rules import integer, money, text, to_cents
 
 NAME = text(min_length=1, max_length=255)
 DESCRIPTION = text(min_length=0, max_length=1000, nullable=True)

@@ -1,0 +1,1 @@
+"""The HTTP adapter (Starlette): routes, responses and problems, middleware, the query language."""

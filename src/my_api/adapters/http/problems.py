@@ -1,0 +1,117 @@
+"""RFC 9457 problem responses: the one mapping from ``AppError`` to HTTP.
+
+Every failure a client sees goes through ``problem``: AppError values from
+pipelines, Starlette's HTTP exceptions (unknown route, wrong method, body too
+large) and unexpected exceptions (``middleware/unexpected_errors.py``).
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import assert_never
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from my_api.adapters.http.json import ProblemResponse
+from my_api.kernel import context
+from my_api.kernel.errors import (
+    AppError,
+    Conflict,
+    FieldError,
+    InvalidInput,
+    MalformedRequest,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    Unavailable,
+    UnsupportedMediaType,
+)
+
+# Problem types this API defines; documented in docs/api.md#problems.
+TYPE_ROOT = "/problems/"
+_MAX_ECHO = 80
+
+
+def _echo(text: str) -> str:
+    """Client text quoted back in a detail, cut short so a problem stays small."""
+    return text if len(text) <= _MAX_ECHO else text[:_MAX_ECHO] + "…"
+
+
+def problem(
+    status: int,
+    *,
+    instance: str,
+    slug: str | None = None,
+    detail: str | None = None,
+    errors: tuple[FieldError, ...] = (),
+    headers: dict[str, str] | None = None,
+) -> Response:
+    document: dict[str, object] = {
+        "type": TYPE_ROOT + slug if slug else "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail or HTTPStatus(status).description,
+        "instance": instance,
+        "request_id": context.request_id.get(),
+    }
+    if errors:
+        document["errors"] = [
+            {"field": e.field, "message": e.message, "code": e.code} for e in errors
+        ]
+    return ProblemResponse(document, status_code=status, headers=headers)
+
+
+def error_response(error: AppError, instance: str) -> Response:  # noqa: PLR0911 - one arm per variant
+    match error:
+        case NotFound(resource=resource, id=entity_id):
+            return problem(
+                404,
+                instance=instance,
+                slug="not-found",
+                detail=f"No {resource} with id {_echo(entity_id)!r} exists.",
+            )
+        case InvalidInput(errors=errors, detail=detail):
+            return problem(
+                422, instance=instance, slug="invalid-input", detail=detail, errors=errors
+            )
+        case MalformedRequest(detail=detail, errors=errors):
+            return problem(
+                400, instance=instance, slug="malformed-request", detail=detail, errors=errors
+            )
+        case UnsupportedMediaType(content_type=content_type, accepted=accepted):
+            return problem(
+                415,
+                instance=instance,
+                slug="unsupported-media-type",
+                detail=f"Content-Type {_echo(content_type)!r} is not accepted here; "
+                f"send one of: {', '.join(accepted)}.",
+            )
+        case Conflict(detail=detail):
+            return problem(409, instance=instance, slug="conflict", detail=detail)
+        case PreconditionFailed(detail=detail):
+            return problem(412, instance=instance, slug="precondition-failed", detail=detail)
+        case PreconditionRequired(detail=detail):
+            return problem(428, instance=instance, slug="precondition-required", detail=detail)
+        case Unavailable(detail=detail):
+            return problem(
+                503,
+                instance=instance,
+                slug="unavailable",
+                detail=detail,
+                headers={"Retry-After": "1"},
+            )
+        case _:
+            assert_never(error)
+
+
+async def http_exception(request: Request, exc: Exception) -> Response:
+    """Starlette's own errors (404 route, 405 method, 413 body) as problems."""
+    assert isinstance(exc, HTTPException)  # noqa: S101 - registered for HTTPException only
+    return problem(
+        exc.status_code,
+        instance=request.url.path,
+        detail=exc.detail if exc.detail != HTTPStatus(exc.status_code).phrase else None,
+        headers=dict(exc.headers) if exc.headers else None,
+    )

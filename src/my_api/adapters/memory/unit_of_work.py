@@ -1,0 +1,88 @@
+"""An in-memory unit of work with real rollback: Failure or exception restores the snapshot."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, TypeVar
+from uuid import UUID
+
+from returns.future import FutureResult
+from returns.io import IOFailure
+from returns.result import Result
+
+from my_api.adapters.memory.repository import InMemoryRepository
+from my_api.kernel.errors import AppError
+from my_api.kernel.entity import StoredEntity
+from my_api.kernel.io_edge import performed
+from my_api.kernel.repository import AsyncRepository
+from my_api.kernel.table import EntityTable
+from my_api.kernel.unit_of_work import Session
+
+E = TypeVar("E")
+T = TypeVar("T")
+
+
+class InMemorySession:
+    def __init__(self, tables: dict[str, dict[UUID, Any]]) -> None:
+        self._tables = tables
+
+    def repository(self, table: EntityTable[E]) -> AsyncRepository[E, UUID]:
+        rows = self._tables.setdefault(table.name, {})
+        repository: InMemoryRepository[StoredEntity] = InMemoryRepository(table.name, rows)
+        return repository  # type: ignore[return-value]
+
+
+class InMemoryUnitOfWork:
+    """Serialises units of work with a lock, as a single-writer database would."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, dict[UUID, Any]] = {}
+        self._lock = asyncio.Lock()
+        self.commits = 0
+        self.rollbacks = 0
+
+    def rows(self, table: EntityTable[E]) -> dict[UUID, E]:
+        return self.tables.setdefault(table.name, {})
+
+    def atomically(
+        self, work: Callable[[Session], FutureResult[T, AppError]]
+    ) -> FutureResult[T, AppError]:
+        return FutureResult(self._atomically(work))
+
+    def reading(
+        self, work: Callable[[Session], FutureResult[T, AppError]]
+    ) -> FutureResult[T, AppError]:
+        return FutureResult(self._reading(work))
+
+    def snapshot(
+        self, work: Callable[[Session], FutureResult[T, AppError]]
+    ) -> FutureResult[T, AppError]:
+        # One event loop, no awaits between dict reads: every read is a snapshot.
+        return self.reading(work)
+
+    async def _reading(
+        self, work: Callable[[Session], FutureResult[T, AppError]]
+    ) -> Result[T, AppError]:
+        return performed(await work(InMemorySession(self.tables)))
+
+    async def _atomically(
+        self, work: Callable[[Session], FutureResult[T, AppError]]
+    ) -> Result[T, AppError]:
+        async with self._lock:
+            snapshot = {name: dict(rows) for name, rows in self.tables.items()}
+            try:
+                outcome = await work(InMemorySession(self.tables))
+            except BaseException:
+                self._restore(snapshot)
+                raise
+            if isinstance(outcome, IOFailure):
+                self._restore(snapshot)
+                return performed(outcome)
+            self.commits += 1
+            return performed(outcome)
+
+    def _restore(self, snapshot: dict[str, dict[UUID, Any]]) -> None:
+        self.rollbacks += 1
+        self.tables.clear()
+        self.tables.update(snapshot)

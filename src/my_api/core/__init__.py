@@ -1,1 +1,0 @@
-"""Settings, the error vocabulary and the composition root."""

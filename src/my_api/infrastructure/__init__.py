@@ -1,1 +1,0 @@
-"""Technical plumbing: database connections, migrations, logging."""

@@ -1,0 +1,1 @@
+"""Generic, entity-agnostic building blocks: errors, ports, specifications, pages, resources."""

@@ -1,1 +1,0 @@
-"""The generic building blocks every resource is declared with."""
