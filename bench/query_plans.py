@@ -48,6 +48,7 @@ from typing import Any
 import asyncpg
 import attrs
 
+from my_api.adapters.sql.dialect import POSTGRESQL
 from my_api.adapters.sql.statements import (
     CompiledTable,
     compile_table,
@@ -55,7 +56,6 @@ from my_api.adapters.sql.statements import (
     list_query,
 )
 from my_api.application.items import ITEM_TABLE
-from my_api.adapters.sql.dialect import POSTGRESQL
 from my_api.kernel.keyset import Keyset
 from my_api.kernel.sorting import Sort
 from my_api.kernel.specification import FieldSpecification, Operator, Specification

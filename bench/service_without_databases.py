@@ -23,13 +23,13 @@ from returns.result import Failure, Result
 from starlette.applications import Starlette
 
 from my_api.adapters.http.app import create_app
+from my_api.adapters.sql.errors import DATABASE_ERRORS, database_failure
 from my_api.adapters.sql.unit_of_work import Mode, SqlUnitOfWork, Work
 from my_api.bootstrap import build_container, sql_unit_of_work
 from my_api.kernel.errors import AppError
-from my_api.settings import load_settings
-from my_api.adapters.sql.errors import DATABASE_ERRORS, database_failure
-from my_api.logging import configure_logging
 from my_api.kernel.unit_of_work import UnitOfWork
+from my_api.logging import configure_logging
+from my_api.settings import load_settings
 
 
 async def _no_reset(_: Any) -> None:

@@ -28,13 +28,13 @@ from returns.result import Success
 
 from my_api.adapters.http.app import create_app
 from my_api.adapters.memory.unit_of_work import InMemoryUnitOfWork
+from my_api.adapters.sql.database import create_database, dialect_of
+from my_api.adapters.sql.migrations import MigrationRunner, directory_for
 from my_api.adapters.sql.unit_of_work import SqlUnitOfWork
 from my_api.application.items import ITEM_TABLE
 from my_api.bootstrap import build_container
-from my_api.settings import Settings
-from my_api.adapters.sql.database import create_database, dialect_of
-from my_api.adapters.sql.migrations import MigrationRunner, directory_for
 from my_api.kernel.unit_of_work import UnitOfWork
+from my_api.settings import Settings
 
 settings.register_profile(
     "default",

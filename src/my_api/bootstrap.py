@@ -15,14 +15,14 @@ import databases
 from lagom import Container
 from lagom.definitions import PlainInstance
 
-from my_api.adapters.sql.unit_of_work import SqlUnitOfWork
-from my_api.application.catalog import RESOURCES
-from my_api.settings import Settings
 from my_api.adapters.sql.database import create_database, dialect_of
 from my_api.adapters.sql.dialect import Dialect
+from my_api.adapters.sql.unit_of_work import SqlUnitOfWork
+from my_api.application.catalog import RESOURCES
 from my_api.kernel.clock import Clock, IdFactory, new_id, utc_now
 from my_api.kernel.cursor import CursorCodec
 from my_api.kernel.unit_of_work import UnitOfWork
+from my_api.settings import Settings
 
 T = TypeVar("T")
 U = TypeVar("U", bound=SqlUnitOfWork)

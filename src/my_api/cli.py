@@ -15,10 +15,10 @@ from collections.abc import Sequence
 import uvicorn
 from returns.result import Failure
 
-from my_api.settings import Settings, load_settings
 from my_api.adapters.sql.database import create_database, dialect_of
 from my_api.adapters.sql.errors import DATABASE_ERRORS
 from my_api.adapters.sql.migrations import MigrationRunner, directory_for
+from my_api.settings import Settings, load_settings
 
 EXIT_CONFIG = 2
 EXIT_FAILED = 1

@@ -22,9 +22,9 @@ from returns.future import FutureResult
 from returns.result import Failure, Result, Success
 
 from my_api.application.items import ITEM_TABLE
-from my_api.kernel.errors import AppError, Conflict, NotFound, PreconditionFailed
 from my_api.domain.item import Item
 from my_api.kernel.clock import new_id, utc_now
+from my_api.kernel.errors import AppError, Conflict, NotFound, PreconditionFailed
 from my_api.kernel.io_edge import performed
 from my_api.kernel.repository import AsyncRepository
 from my_api.kernel.sorting import Sort

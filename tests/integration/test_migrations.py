@@ -22,7 +22,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from returns.result import Failure, Success
 
-from my_api.settings import Settings
 from my_api.adapters.sql.database import create_database, dialect_of
 from my_api.adapters.sql.dialect import POSTGRESQL, SQLITE, Dialect
 from my_api.adapters.sql.migrations import (
@@ -34,6 +33,7 @@ from my_api.adapters.sql.migrations import (
     discover,
     sqlite_statements,
 )
+from my_api.settings import Settings
 from tests.conftest import fresh_postgres_database
 
 POSTGRES_ENV = "MY_API_TEST_POSTGRES_URL"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from my_api.settings import Settings
 from my_api.adapters.sql.database import create_database
+from my_api.settings import Settings
 
 pytestmark = pytest.mark.postgres
 

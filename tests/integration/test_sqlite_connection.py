@@ -15,8 +15,8 @@ from pathlib import Path
 import databases
 import pytest
 
-from my_api.settings import Settings
 from my_api.adapters.sql.database import SQLITE_BUSY_TIMEOUT_MS, create_database
+from my_api.settings import Settings
 
 
 @pytest.fixture

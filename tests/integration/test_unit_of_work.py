@@ -20,15 +20,15 @@ from returns.future import FutureResult
 from returns.result import Failure, Result, Success
 
 from my_api.adapters.memory.unit_of_work import InMemoryUnitOfWork
+from my_api.adapters.sql.database import dialect_of
 from my_api.adapters.sql.unit_of_work import SqlUnitOfWork
 from my_api.application.items import ITEM_TABLE
-from my_api.kernel.errors import AppError, Conflict, NotFound, Unavailable
-from my_api.settings import Settings
 from my_api.domain.item import Item
-from my_api.adapters.sql.database import dialect_of
 from my_api.kernel.clock import new_id, utc_now
+from my_api.kernel.errors import AppError, Conflict, NotFound, Unavailable
 from my_api.kernel.io_edge import performed
 from my_api.kernel.unit_of_work import Session, UnitOfWork
+from my_api.settings import Settings
 
 RowsProbe = Callable[[], Awaitable[dict[UUID, int]]]
 """The stored rows, read from outside any unit of work: id -> version."""

@@ -15,9 +15,9 @@ from returns.result import Failure, Success
 
 from my_api.adapters.http.body import parse_object
 from my_api.application.items import ITEMS, ItemCreate, ItemReplace
-from my_api.kernel.errors import InvalidInput
 from my_api.domain.item import Item
 from my_api.kernel.converter import CONVERTER, structure_each_field, structure_input
+from my_api.kernel.errors import InvalidInput
 from tests.strategies import (
     WRITABLE_FIELDS,
     create_payloads,

@@ -33,12 +33,12 @@ from returns.future import FutureResult
 from returns.result import Success
 
 from my_api.adapters.http.query_text import fingerprint
+from my_api.application.crud import CrudUseCases
 from my_api.application.items import ITEM_TABLE, ITEMS, ItemCreate, ItemReplace
-from my_api.kernel.errors import AppError
 from my_api.domain.item import Item
 from my_api.kernel.clock import new_id, utc_now
-from my_api.application.crud import CrudUseCases
 from my_api.kernel.cursor import CursorCodec
+from my_api.kernel.errors import AppError
 from my_api.kernel.io_edge import performed
 from my_api.kernel.keyset import Keyset
 from my_api.kernel.listing import KeysetPage, KeysetRequest, ListQuery

@@ -34,10 +34,10 @@ from returns.result import Failure, Success
 
 from my_api.adapters.http.query_language import parse_list_query
 from my_api.adapters.http.query_text import fingerprint, to_query
-from my_api.application.items import ITEM_TABLE, ITEMS
-from my_api.kernel.errors import MalformedRequest
 from my_api.adapters.sql.dialect import POSTGRESQL, SQLITE
+from my_api.application.items import ITEM_TABLE, ITEMS
 from my_api.kernel.cursor import CursorCodec
+from my_api.kernel.errors import MalformedRequest
 from my_api.kernel.listing import KeysetRequest, ListQuery
 from my_api.kernel.pagination import PageRequest
 from my_api.kernel.sorting import Sort, SortKey

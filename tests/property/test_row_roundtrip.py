@@ -17,12 +17,12 @@ from hypothesis import given, settings
 from returns.io import IOSuccess
 from returns.result import Success
 
+from my_api.adapters.sql.database import dialect_of
 from my_api.adapters.sql.unit_of_work import SqlUnitOfWork
 from my_api.application.items import ITEM_TABLE
-from my_api.settings import Settings
 from my_api.domain.item import Item
-from my_api.adapters.sql.database import dialect_of
 from my_api.kernel.io_edge import performed
+from my_api.settings import Settings
 from tests.strategies import MAX_INT32, items
 
 

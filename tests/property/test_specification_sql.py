@@ -26,17 +26,17 @@ from returns.future import FutureResult
 from returns.result import Failure, Result, Success
 
 from my_api.adapters.memory.unit_of_work import InMemoryUnitOfWork
+from my_api.adapters.sql.database import dialect_of
 from my_api.adapters.sql.unit_of_work import SqlUnitOfWork
 from my_api.application.items import ITEM_TABLE
-from my_api.kernel.errors import AppError, MalformedRequest
-from my_api.settings import Settings
 from my_api.domain.item import Item
-from my_api.adapters.sql.database import dialect_of
+from my_api.kernel.errors import AppError, MalformedRequest
 from my_api.kernel.io_edge import performed
 from my_api.kernel.repository import AsyncRepository
 from my_api.kernel.sorting import Sort, SortKey
 from my_api.kernel.specification import FieldSpecification, Operator, exactly_comparable
 from my_api.kernel.unit_of_work import Session, UnitOfWork
+from my_api.settings import Settings
 from tests.spec_strategies import (
     Scenario,
     null_scenarios,

@@ -14,9 +14,9 @@ from returns.result import Failure, Success
 
 from my_api.adapters.http.body import parse_object
 from my_api.application.items import ItemCreate, ItemReplace
+from my_api.kernel.converter import CONVERTER, format_timestamp, structure_input
 from my_api.kernel.errors import InvalidInput
 from my_api.kernel.rules import RuleViolation
-from my_api.kernel.converter import CONVERTER, format_timestamp, structure_input
 
 VALID: dict[str, Any] = {"name": "Lamp", "description": None, "price": "12.50", "quantity": 3}
 

@@ -20,7 +20,9 @@ from returns.io import IOFailure, IOResult, IOSuccess
 from returns.result import Failure, Result
 
 from my_api.adapters.memory.unit_of_work import InMemoryUnitOfWork
+from my_api.application.crud import CrudUseCases
 from my_api.application.items import ITEM_TABLE, ITEMS, ItemCreate, ItemReplace
+from my_api.domain.item import Item
 from my_api.kernel.errors import (
     AppError,
     Conflict,
@@ -29,8 +31,6 @@ from my_api.kernel.errors import (
     PreconditionFailed,
     PreconditionRequired,
 )
-from my_api.domain.item import Item
-from my_api.application.crud import CrudUseCases
 from my_api.kernel.io_edge import performed
 from my_api.kernel.keyset import Keyset
 from my_api.kernel.listing import ListQuery

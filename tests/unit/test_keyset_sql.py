@@ -32,10 +32,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from my_api.adapters.sql.dialect import POSTGRESQL, SQLITE, Dialect
 from my_api.adapters.sql.statements import compile_table, list_query
 from my_api.application.items import ITEM_TABLE, ITEMS
 from my_api.domain.item import Item
-from my_api.adapters.sql.dialect import POSTGRESQL, SQLITE, Dialect
 from my_api.kernel.keyset import Keyset, compare
 from my_api.kernel.sorting import Sort, SortKey
 

@@ -19,8 +19,8 @@ from returns.result import Failure, Result, Success
 from my_api.adapters.http.query_language import parse_list_query
 from my_api.adapters.http.query_text import fingerprint, to_query
 from my_api.application.items import ITEMS
-from my_api.kernel.errors import AppError, MalformedRequest
 from my_api.kernel.cursor import CursorCodec
+from my_api.kernel.errors import AppError, MalformedRequest
 from my_api.kernel.keyset import Keyset
 from my_api.kernel.listing import KeysetRequest, ListQuery
 from my_api.kernel.pagination import PageRequest

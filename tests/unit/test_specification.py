@@ -24,10 +24,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from returns.result import Failure, Success
 
+from my_api.adapters.sql.dialect import POSTGRESQL, SQLITE, Dialect
 from my_api.adapters.sql.statements import compile_table, count_query, list_query
 from my_api.application.items import ITEM_TABLE
 from my_api.domain.item import Item
-from my_api.adapters.sql.dialect import POSTGRESQL, SQLITE, Dialect
 from my_api.kernel.like import ascii_lower, sql_like_pattern
 from my_api.kernel.sorting import Sort
 from my_api.kernel.specification import (

@@ -15,9 +15,9 @@ from uuid import UUID
 import attrs
 from returns.future import FutureResult
 
-from my_api.kernel.errors import AppError
 from my_api.kernel.clock import Clock, IdFactory
 from my_api.kernel.entity import StoredEntity
+from my_api.kernel.errors import AppError
 from my_api.kernel.listing import KeysetPage, KeysetRequest, ListQuery
 from my_api.kernel.pagination import Page, PageRequest
 from my_api.kernel.preconditions import Expectation

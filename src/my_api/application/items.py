@@ -7,8 +7,8 @@ from decimal import Decimal
 import attrs
 
 from my_api.domain.item import DESCRIPTION, NAME, PRICE, QUANTITY, Item
-from my_api.kernel.rules import to_cents
 from my_api.kernel.resource import Resource
+from my_api.kernel.rules import to_cents
 from my_api.kernel.table import Column, ColumnType, EntityTable, TableMapping
 
 

@@ -11,8 +11,8 @@ from typing import TypeVar
 import attrs
 from returns.result import Failure, Result, Success
 
-from my_api.kernel.errors import AppError, Conflict, PreconditionFailed, PreconditionRequired
 from my_api.kernel.entity import Versioned
+from my_api.kernel.errors import AppError, Conflict, PreconditionFailed, PreconditionRequired
 
 V = TypeVar("V", bound=Versioned)
 

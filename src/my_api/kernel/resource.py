@@ -15,8 +15,8 @@ import attrs
 from cattrs.gen import make_dict_unstructure_fn_from_attrs
 from returns.result import Failure, Result
 
-from my_api.kernel.errors import AppError, FieldError, InvalidInput
 from my_api.kernel.converter import CONVERTER, structure_input
+from my_api.kernel.errors import AppError, FieldError, InvalidInput
 from my_api.kernel.listing import Catalog
 from my_api.kernel.merge_patch import merge_patch
 from my_api.kernel.table import EntityTable

@@ -22,16 +22,16 @@ from my_api.adapters.http.middleware.request_id import RequestIdMiddleware
 from my_api.adapters.http.middleware.security_headers import SecurityHeadersMiddleware
 from my_api.adapters.http.middleware.unexpected_errors import UnexpectedErrorMiddleware
 from my_api.adapters.http.problems import http_exception
-from my_api.application.catalog import RESOURCES
-from my_api.bootstrap import build_container
-from my_api.settings import Settings, load_settings
 from my_api.adapters.sql.dialect import Dialect
-from my_api.logging import configure_logging
 from my_api.adapters.sql.migrations import MigrationRunner, directory_for
-from my_api.kernel.clock import Clock, IdFactory
+from my_api.application.catalog import RESOURCES
 from my_api.application.crud import CrudUseCases
+from my_api.bootstrap import build_container
+from my_api.kernel.clock import Clock, IdFactory
 from my_api.kernel.cursor import CursorCodec
 from my_api.kernel.unit_of_work import UnitOfWork
+from my_api.logging import configure_logging
+from my_api.settings import Settings, load_settings
 
 
 class StartupError(RuntimeError):

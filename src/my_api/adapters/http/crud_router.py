@@ -24,13 +24,13 @@ from my_api.adapters.http.etags import etag, if_match, if_none_match
 from my_api.adapters.http.json import json_response
 from my_api.adapters.http.problems import error_response
 from my_api.adapters.http.query_language import parse_list_query
+from my_api.application.crud import CrudUseCases, Listing
 from my_api.kernel import context
-from my_api.kernel.errors import AppError, NotFound
 from my_api.kernel.clock import Clock
 from my_api.kernel.converter import format_timestamp, structure_input
-from my_api.application.crud import CrudUseCases, Listing
 from my_api.kernel.cursor import CursorCodec
 from my_api.kernel.entity import StoredEntity
+from my_api.kernel.errors import AppError, NotFound
 from my_api.kernel.io_edge import performed
 from my_api.kernel.keyset import Keyset
 from my_api.kernel.listing import ListQuery

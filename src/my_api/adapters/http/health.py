@@ -12,8 +12,8 @@ from starlette.routing import Route
 
 from my_api.adapters.http.json import json_response
 from my_api.adapters.http.problems import error_response
-from my_api.kernel.errors import Unavailable
 from my_api.adapters.sql.errors import DATABASE_ERRORS
+from my_api.kernel.errors import Unavailable
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ from returns.result import Failure, Result, Success
 
 from my_api.adapters.http.query_scanner import InvalidQuery, Scanner
 from my_api.adapters.http.query_text import fingerprint
-from my_api.kernel.errors import AppError, FieldError, MalformedRequest
 from my_api.kernel.cursor import CursorCodec
+from my_api.kernel.errors import AppError, FieldError, MalformedRequest
 from my_api.kernel.keyset import Keyset
 from my_api.kernel.listing import Catalog, KeysetRequest, ListQuery, Window
 from my_api.kernel.pagination import MAX_PAGE, MAX_PAGE_SIZE, PageRequest

@@ -12,8 +12,8 @@ from uuid import UUID
 
 from returns.future import FutureResult
 
-from my_api.kernel.errors import AppError, Conflict, NotFound, PreconditionFailed
 from my_api.kernel.entity import StoredEntity
+from my_api.kernel.errors import AppError, Conflict, NotFound, PreconditionFailed
 from my_api.kernel.keyset import Keyset
 from my_api.kernel.sorting import Sort
 from my_api.kernel.specification import Specification

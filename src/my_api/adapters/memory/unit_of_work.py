@@ -12,8 +12,8 @@ from returns.io import IOFailure
 from returns.result import Result
 
 from my_api.adapters.memory.repository import InMemoryRepository
-from my_api.kernel.errors import AppError
 from my_api.kernel.entity import StoredEntity
+from my_api.kernel.errors import AppError
 from my_api.kernel.io_edge import performed
 from my_api.kernel.repository import AsyncRepository
 from my_api.kernel.table import EntityTable

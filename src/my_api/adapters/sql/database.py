@@ -14,8 +14,8 @@ from typing import Any
 import asyncpg
 import databases
 
-from my_api.settings import Settings
 from my_api.adapters.sql.dialect import SQLITE, Dialect, dialect_for
+from my_api.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 

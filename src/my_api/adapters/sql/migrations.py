@@ -28,8 +28,8 @@ import attrs
 import databases
 from returns.result import Failure, Result, Success
 
-from my_api.adapters.sql.errors import DATABASE_ERRORS
 from my_api.adapters.sql.dialect import Dialect, DialectName
+from my_api.adapters.sql.errors import DATABASE_ERRORS
 
 MIGRATIONS_ROOT = Path(__file__).resolve().parents[4] / "sql" / "migrations"
 # Arbitrary, fixed: the key of the advisory lock every runner takes (PostgreSQL).

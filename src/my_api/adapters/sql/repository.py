@@ -8,11 +8,11 @@ from uuid import UUID
 
 from returns.result import Failure, Result, Success
 
-from my_api.adapters.sql.statements import CompiledTable, count_query, list_query
-from my_api.kernel.errors import AppError, MalformedRequest, NotFound, PreconditionFailed
 from my_api.adapters.sql.errors import guarded
 from my_api.adapters.sql.executor import Row, SqlExecutor
+from my_api.adapters.sql.statements import CompiledTable, count_query, list_query
 from my_api.kernel.entity import StoredEntity
+from my_api.kernel.errors import AppError, MalformedRequest, NotFound, PreconditionFailed
 from my_api.kernel.keyset import Keyset
 from my_api.kernel.sorting import Sort
 from my_api.kernel.specification import Specification

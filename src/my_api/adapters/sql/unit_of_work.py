@@ -21,12 +21,8 @@ from returns.future import FutureResult
 from returns.io import IOFailure
 from returns.result import Failure, Result
 
-from my_api.adapters.sql.row_reader import make_row_reader
-from my_api.adapters.sql.repository import SqlRepository
-from my_api.adapters.sql.statements import CompiledTable, compile_table
-from my_api.kernel.errors import AppError
-from my_api.adapters.sql.errors import DATABASE_ERRORS, database_failure
 from my_api.adapters.sql.dialect import Dialect, DialectName
+from my_api.adapters.sql.errors import DATABASE_ERRORS, database_failure
 from my_api.adapters.sql.executor import (
     PostgresExecutor,
     PostgresTransactions,
@@ -36,7 +32,11 @@ from my_api.adapters.sql.executor import (
     SqliteTransactions,
     Transactions,
 )
+from my_api.adapters.sql.repository import SqlRepository
+from my_api.adapters.sql.row_reader import make_row_reader
+from my_api.adapters.sql.statements import CompiledTable, compile_table
 from my_api.kernel.entity import StoredEntity
+from my_api.kernel.errors import AppError
 from my_api.kernel.io_edge import performed
 from my_api.kernel.repository import AsyncRepository
 from my_api.kernel.table import EntityTable
