@@ -1,1 +1,1 @@
-"""Adapters that speak SQL through `databases`: dialects, statements, repository, unit of work, migrations."""
+"""SQL through `databases`: dialects, statements, repository, unit of work, migrations."""
