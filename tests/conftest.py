@@ -26,13 +26,10 @@ from hypothesis import HealthCheck, settings
 from lagom import Container
 from returns.result import Success
 
-from my_api.adapters.http.app import create_app
 from my_api.adapters.memory.unit_of_work import InMemoryUnitOfWork
-from my_api.adapters.sql.database import create_database, dialect_of
-from my_api.adapters.sql.migrations import MigrationRunner, directory_for
+from my_api.adapters.sql.migrations import MigrationRunner
 from my_api.adapters.sql.unit_of_work import SqlUnitOfWork
-from my_api.application.items import ITEM_TABLE
-from my_api.bootstrap import build_container
+from my_api.bootstrap import build_container, create_app
 from my_api.kernel.unit_of_work import UnitOfWork
 from my_api.settings import Settings
 
@@ -99,12 +96,25 @@ async def postgres_url() -> AsyncIterator[str]:
         yield url
 
 
+def sql_unit_of_work_on(
+    database: databases.Database, url: str, acquire_timeout: float = 5.0
+) -> SqlUnitOfWork:
+    """The service's SQL unit of work, built by the composition root, on ``database``
+    (a connected ``databases.Database`` for ``url``, owned by the test).
+    """
+    container = build_container(
+        Settings(database_url=url, db_acquire_timeout_seconds=acquire_timeout)
+    ).clone()
+    container[databases.Database] = database
+    return container[SqlUnitOfWork]
+
+
 async def _migrated(settings: Settings) -> None:
-    database = create_database(settings)
-    dialect = dialect_of(settings)
+    container = build_container(settings)
+    database = container[databases.Database]
     await database.connect()
     try:
-        result = await MigrationRunner(database, dialect, directory_for(dialect)).apply()
+        result = await container[MigrationRunner].apply()
         assert isinstance(result, Success), result
     finally:
         await database.disconnect()
@@ -149,7 +159,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 async def database(database_url: str) -> AsyncIterator[databases.Database]:
     """A connected ``databases.Database`` on a migrated, empty schema."""
-    db = create_database(Settings(database_url=database_url))
+    db = build_container(Settings(database_url=database_url))[databases.Database]
     await db.connect()
     yield db
     await db.disconnect()
@@ -196,7 +206,8 @@ async def adapter(adapter_url: str | None) -> AsyncIterator[Adapter]:
         return
     settings = Settings(database_url=adapter_url)
     await _migrated(settings)
-    database = create_database(settings)
+    container = build_container(settings)
+    database = container[databases.Database]
     await database.connect()
     try:
 
@@ -204,7 +215,7 @@ async def adapter(adapter_url: str | None) -> AsyncIterator[Adapter]:
             await database.execute("DELETE FROM items")
 
         await delete_all()
-        uow = SqlUnitOfWork(database, dialect_of(settings), [ITEM_TABLE], acquire_timeout=5)
+        uow = container[SqlUnitOfWork]
         yield Adapter(uow, delete_all)
     finally:
         await database.disconnect()

@@ -1,62 +1,185 @@
-"""The composition root: the one place that decides which adapter serves which port.
+"""The composition root: settings in, every object of the service out.
 
-Built from settings; tests replace bindings on a clone of it
-(``container.clone()[Clock] = ...``; lagom refuses to redefine a binding in
-place) before the app is created. Use cases never see the container: the app
-resolves what each router needs once, at start-up, not per request.
+This is the one module that decides which adapter serves which port. The app
+(``my_api.app``), the CLI, the tests and the benchmarks all build from
+``build_container``; nothing else constructs an adapter for the service.
+
+lagom does the wiring. Values are bound as instances; each port (a
+``typing.Protocol``) is bound to the adapter that serves it, and lagom builds
+that adapter from its constructor's annotations. Tests and benchmarks override
+a binding on a clone (lagom refuses to redefine one in place)::
+
+    container = build_container(settings).clone()
+
+    @provides(container)
+    def _in_memory(_: Container) -> UnitOfWork:
+        return InMemoryUnitOfWork()
+
+Ports are bound with ``dependency_definition`` (the key is the function's return
+annotation) rather than ``container[Port] = ...``: mypy rightly refuses a
+Protocol where ``type[T]`` is expected (python/mypy#4717), and this keeps that
+check on.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import TypeVar
 
 import databases
-from lagom import Container
-from lagom.definitions import PlainInstance
+from lagom import Container, dependency_definition
+from returns.result import Failure, Result, Success
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
 
-from my_api.adapters.sql.database import create_database, dialect_of
-from my_api.adapters.sql.dialect import Dialect
-from my_api.adapters.sql.unit_of_work import SqlUnitOfWork
-from my_api.application.catalog import RESOURCES
+from my_api.adapters.http.asgi import HttpOptions, create_asgi_app
+from my_api.adapters.http.crud_router import GenericCRUDRouter
+from my_api.adapters.http.health import health_routes
+from my_api.adapters.sql.connections import Connections, DatabaseConnections
+from my_api.adapters.sql.database import PoolSize, create_database
+from my_api.adapters.sql.dialect import Dialect, dialect_for
+from my_api.adapters.sql.errors import DATABASE_ERRORS
+from my_api.adapters.sql.migrations import MigrationRunner, directory_for
+from my_api.adapters.sql.schema import check_schema
+from my_api.adapters.sql.unit_of_work import SqlOptions, SqlUnitOfWork
+from my_api.application.catalog import RESOURCES, Resources
+from my_api.application.crud import CrudUseCases
 from my_api.kernel.clock import Clock, IdFactory, new_id, utc_now
 from my_api.kernel.cursor import CursorCodec
 from my_api.kernel.unit_of_work import UnitOfWork
 from my_api.settings import Settings
 
-T = TypeVar("T")
-U = TypeVar("U", bound=SqlUnitOfWork)
+log = logging.getLogger(__name__)
+P = TypeVar("P", bound=Callable[..., object])
 
 
-def _itself(value: T) -> PlainInstance[T]:
-    """Bind a function as the value; lagom would otherwise call it as a factory."""
-    return PlainInstance(value)  # type: ignore[no-untyped-call]
+class StartupError(RuntimeError):
+    """The service cannot start; the message says why."""
 
 
-def build_container(settings: Settings) -> Container:
+def dialect_of(settings: Settings) -> Dialect:
+    dialect = dialect_for(settings.database_url)
+    if dialect is None:  # pragma: no cover - Settings validates the scheme
+        raise StartupError(f"unsupported database URL scheme in {settings.database_url!r}")
+    return dialect
+
+
+def provides(container: Container, *, singleton: bool = True) -> Callable[[P], P]:
+    """lagom's ``dependency_definition``, typed: it binds the decorated provider to its
+    return annotation in ``container`` (lagom leaves the decorator unannotated).
+    """
+    define: Callable[..., Callable[[P], P]] = dependency_definition
+    return define(container, singleton=singleton)
+
+
+def build_container(settings: Settings, resources: Resources = RESOURCES) -> Container:
     container = Container()
+    dialect = dialect_of(settings)
     container[Settings] = settings
-    container[Dialect] = _itself(dialect_of(settings))
-    container[databases.Database] = create_database(settings)
-    container[Clock] = _itself(utc_now)
-    container[IdFactory] = _itself(new_id)
-    container[CursorCodec] = CursorCodec(
-        settings.cursor_secret.encode() if settings.cursor_secret else secrets.token_bytes(32)
+    container[Resources] = resources
+    container[Dialect] = dialect
+    container[databases.Database] = create_database(
+        settings.database_url,
+        dialect,
+        PoolSize(settings.db_pool_min_size, settings.db_pool_max_size),
     )
-    # A one-argument factory: lagom refuses sql_unit_of_work itself (arity 2).
-    container[UnitOfWork] = lambda c: sql_unit_of_work(c)  # noqa: PLW0108
+    container[SqlOptions] = SqlOptions(resources.tables, settings.db_acquire_timeout_seconds)
+    container[HttpOptions] = HttpOptions(
+        access_log=settings.access_log,
+        hsts_max_age_seconds=settings.hsts_max_age_seconds,
+        max_body_bytes=settings.max_body_bytes,
+        require_if_match=settings.require_if_match,
+    )
+    secret = settings.cursor_secret.encode() or secrets.token_bytes(32)
+    container[CursorCodec] = CursorCodec(secret)
+
+    @provides(container)
+    def _connections(c: Container) -> Connections:
+        return c[DatabaseConnections]
+
+    @provides(container)
+    def _unit_of_work(c: Container) -> UnitOfWork:
+        return c[SqlUnitOfWork]
+
+    @provides(container)
+    def _migrations(c: Container) -> MigrationRunner:
+        return c.magic_partial(_migration_runner)()
+
+    @provides(container, singleton=False)
+    def _clock() -> Clock:
+        return utc_now
+
+    @provides(container, singleton=False)
+    def _ids() -> IdFactory:
+        return new_id
+
     return container
 
 
-def sql_unit_of_work(container: Container, kind: type[U] = SqlUnitOfWork) -> U:  # type: ignore[assignment]
-    """The SQL unit of work over every declared resource, on the container's database.
+def _migration_runner(connections: Connections, dialect: Dialect) -> MigrationRunner:
+    return MigrationRunner(connections, dialect, directory_for(dialect))
 
-    ``kind`` lets a benchmark fixture run a subclass that acquires connections its
-    own way (bench/service_without_databases.py, bench/stub_database.py).
+
+def resource_routes(
+    resources: Resources,
+    unit_of_work: UnitOfWork,
+    clock: Clock,
+    new_id: IdFactory,
+    cursors: CursorCodec,
+    options: HttpOptions,
+) -> list[BaseRoute]:
+    """Every declared resource's routes, each through its CRUD use cases."""
+    routes: list[BaseRoute] = []
+    for resource in resources.all:
+        use_cases = CrudUseCases(resource, unit_of_work, clock, new_id)
+        router = GenericCRUDRouter(
+            use_cases, clock=clock, require_if_match=options.require_if_match, cursors=cursors
+        )
+        routes += router.routes
+    return routes
+
+
+async def prepare_database(container: Container) -> Result[None, str]:
+    """Migrate (when configured), then check that every entity's columns exist.
+
+    The database must be connected.
     """
-    return kind(
-        container[databases.Database],
-        container[Dialect],
-        [resource.table for resource in RESOURCES],
-        acquire_timeout=container[Settings].db_acquire_timeout_seconds,
-    )
+    if container[Settings].migrate_on_start:
+        applied = await container[MigrationRunner].apply()
+        if isinstance(applied, Failure):
+            return Failure(applied.failure())
+    mappings = [table.mapping for table in container[Resources].tables]
+    try:
+        return await container.magic_partial(check_schema)(mappings=mappings)
+    except DATABASE_ERRORS as error:
+        # Not migrating, and the database is down: serve anyway (readiness says 503).
+        log.warning("schema check skipped, database unreachable: %s", type(error).__name__)
+        return Success(None)
+
+
+def create_app(container: Container, *, on_started: Callable[[], None] = lambda: None) -> Starlette:
+    """The ASGI app: routes from the declared resources, and a lifespan that connects
+    the database, prepares it, and calls ``on_started`` once the service is ready.
+    """
+    database = container[databases.Database]
+    settings = container[Settings]
+    # Resource routes first: the router tries routes in order, and they are the hot ones.
+    routes = container.magic_partial(resource_routes)()
+    routes += health_routes(database, timeout_seconds=settings.health_timeout_seconds)
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        await database.connect()
+        try:
+            prepared = await prepare_database(container)
+            if isinstance(prepared, Failure):
+                raise StartupError(prepared.failure())
+            on_started()
+            yield
+        finally:
+            await database.disconnect()
+
+    return create_asgi_app(routes, container[HttpOptions], lifespan)

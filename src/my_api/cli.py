@@ -12,12 +12,13 @@ import os
 import sys
 from collections.abc import Sequence
 
+import databases
 import uvicorn
 from returns.result import Failure
 
-from my_api.adapters.sql.database import create_database, dialect_of
 from my_api.adapters.sql.errors import DATABASE_ERRORS
-from my_api.adapters.sql.migrations import MigrationRunner, directory_for
+from my_api.adapters.sql.migrations import MigrationRunner
+from my_api.bootstrap import build_container
 from my_api.settings import Settings, load_settings
 
 EXIT_CONFIG = 2
@@ -55,7 +56,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     if prepared != 0:
         return prepared
     uvicorn.run(
-        "my_api.adapters.http.app:app_from_environment",
+        "my_api.app:served_app_from_environment",
         factory=True,
         host=args.host or settings.host,
         port=port,
@@ -68,9 +69,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _migrate(settings: Settings, *, status_only: bool, quiet: bool = False) -> int:
-    database = create_database(settings)
-    dialect = dialect_of(settings)
-    runner = MigrationRunner(database, dialect, directory_for(dialect))
+    container = build_container(settings)
+    database, runner = container[databases.Database], container[MigrationRunner]
     try:
         await database.connect()
         if status_only:
@@ -96,7 +96,7 @@ async def _migrate(settings: Settings, *, status_only: bool, quiet: bool = False
 
 
 async def _connects(settings: Settings) -> int:
-    database = create_database(settings)
+    database = build_container(settings)[databases.Database]
     try:
         await database.connect()
     except DATABASE_ERRORS as error:

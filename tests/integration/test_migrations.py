@@ -22,8 +22,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from returns.result import Failure, Success
 
-from my_api.adapters.sql.database import create_database, dialect_of
-from my_api.adapters.sql.dialect import POSTGRESQL, SQLITE, Dialect
+from my_api.adapters.sql.connections import DatabaseConnections
+from my_api.adapters.sql.dialect import POSTGRESQL, SQLITE, Dialect, sqlite_statements
 from my_api.adapters.sql.migrations import (
     MIGRATIONS_ROOT,
     MigrationRunner,
@@ -31,8 +31,8 @@ from my_api.adapters.sql.migrations import (
     Status,
     directory_for,
     discover,
-    sqlite_statements,
 )
+from my_api.bootstrap import build_container, dialect_of
 from my_api.settings import Settings
 from tests.conftest import fresh_postgres_database
 
@@ -64,7 +64,7 @@ class Fresh:
 
     @asynccontextmanager
     async def connected(self) -> AsyncIterator[databases.Database]:
-        database = create_database(Settings(database_url=self.url))
+        database = build_container(Settings(database_url=self.url))[databases.Database]
         await database.connect()
         try:
             yield database
@@ -74,7 +74,11 @@ class Fresh:
     @asynccontextmanager
     async def runner(self, directory: Path | None = None) -> AsyncIterator[MigrationRunner]:
         async with self.connected() as database:
-            yield MigrationRunner(database, self.dialect, directory or directory_for(self.dialect))
+            yield MigrationRunner(
+                DatabaseConnections(database, self.dialect),
+                self.dialect,
+                directory or directory_for(self.dialect),
+            )
 
     async def ledger(self) -> list[tuple[int, str, str]]:
         async with self.connected() as database:
@@ -261,12 +265,20 @@ async def test_after_a_failed_migration_is_fixed_apply_resumes_from_it(
 
 async def _race(fresh: Fresh, directory: Path, runners: int) -> int:
     """Start ``runners`` runners at once, each with its own pool; how many migrations ran."""
-    databases_ = [create_database(Settings(database_url=fresh.url)) for _ in range(runners)]
+    databases_ = [
+        build_container(Settings(database_url=fresh.url))[databases.Database]
+        for _ in range(runners)
+    ]
     for database in databases_:
         await database.connect()
     try:
         results = await asyncio.gather(
-            *(MigrationRunner(db, fresh.dialect, directory).apply() for db in databases_)
+            *(
+                MigrationRunner(
+                    DatabaseConnections(db, fresh.dialect), fresh.dialect, directory
+                ).apply()
+                for db in databases_
+            )
         )
     finally:
         for database in databases_:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import databases
 import pytest
 
-from my_api.adapters.sql.database import create_database
+from my_api.bootstrap import build_container
 from my_api.settings import Settings
 
 pytestmark = pytest.mark.postgres
@@ -13,9 +14,9 @@ pytestmark = pytest.mark.postgres
 async def test_a_connection_released_inside_a_transaction_comes_back_rolled_back(
     migrated_postgres: str,
 ) -> None:
-    database = create_database(
+    database = build_container(
         Settings(database_url=migrated_postgres, db_pool_min_size=1, db_pool_max_size=1)
-    )
+    )[databases.Database]
     await database.connect()
     try:
         async with database.connection() as connection:

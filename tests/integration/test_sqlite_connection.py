@@ -15,13 +15,16 @@ from pathlib import Path
 import databases
 import pytest
 
-from my_api.adapters.sql.database import SQLITE_BUSY_TIMEOUT_MS, create_database
+from my_api.adapters.sql.database import SQLITE_BUSY_TIMEOUT_MS
+from my_api.bootstrap import build_container
 from my_api.settings import Settings
 
 
 @pytest.fixture
 async def sqlite_database(tmp_path: Path) -> AsyncIterator[databases.Database]:
-    database = create_database(Settings(database_url=f"sqlite:///{tmp_path / 'pragmas.db'}"))
+    database = build_container(Settings(database_url=f"sqlite:///{tmp_path / 'pragmas.db'}"))[
+        databases.Database
+    ]
     await database.connect()
     yield database
     await database.disconnect()
@@ -86,7 +89,7 @@ async def test_synchronous_is_normal_on_every_connection(
 
 async def test_the_directory_of_the_database_file_is_created(tmp_path: Path) -> None:
     path = tmp_path / "not" / "yet" / "there.db"
-    database = create_database(Settings(database_url=f"sqlite:///{path}"))
+    database = build_container(Settings(database_url=f"sqlite:///{path}"))[databases.Database]
     await database.connect()
     try:
         assert await database.fetch_val("SELECT 1") == 1

@@ -20,7 +20,6 @@ from returns.future import FutureResult
 from returns.result import Failure, Result, Success
 
 from my_api.adapters.memory.unit_of_work import InMemoryUnitOfWork
-from my_api.adapters.sql.database import dialect_of
 from my_api.adapters.sql.unit_of_work import SqlUnitOfWork
 from my_api.application.items import ITEM_TABLE
 from my_api.domain.item import Item
@@ -28,7 +27,7 @@ from my_api.kernel.clock import new_id, utc_now
 from my_api.kernel.errors import AppError, Conflict, NotFound, Unavailable
 from my_api.kernel.io_edge import performed
 from my_api.kernel.unit_of_work import Session, UnitOfWork
-from my_api.settings import Settings
+from tests.conftest import sql_unit_of_work_on
 
 RowsProbe = Callable[[], Awaitable[dict[UUID, int]]]
 """The stored rows, read from outside any unit of work: id -> version."""
@@ -136,8 +135,7 @@ async def law_exception_rolls_back_and_propagates(unit: UnitOfWork, stored: Rows
 
 @pytest.fixture
 def unit(database: databases.Database, database_url: str) -> SqlUnitOfWork:
-    dialect = dialect_of(Settings(database_url=database_url))
-    return SqlUnitOfWork(database, dialect, [ITEM_TABLE], acquire_timeout=5)
+    return sql_unit_of_work_on(database, database_url)
 
 
 @pytest.fixture
@@ -233,8 +231,7 @@ async def test_an_exhausted_pool_gives_unavailable_instead_of_hanging(
     database = databases.Database(migrated_postgres, min_size=1, max_size=1)
     await database.connect()
     try:
-        dialect = dialect_of(Settings(database_url=migrated_postgres))
-        unit = SqlUnitOfWork(database, dialect, [ITEM_TABLE], acquire_timeout=0.2)
+        unit = sql_unit_of_work_on(database, migrated_postgres, acquire_timeout=0.2)
 
         def count(session: Session) -> FutureResult[int, AppError]:
             return session.repository(ITEM_TABLE).count()

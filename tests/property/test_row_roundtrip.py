@@ -17,23 +17,17 @@ from hypothesis import given, settings
 from returns.io import IOSuccess
 from returns.result import Success
 
-from my_api.adapters.sql.database import dialect_of
 from my_api.adapters.sql.unit_of_work import SqlUnitOfWork
 from my_api.application.items import ITEM_TABLE
 from my_api.domain.item import Item
 from my_api.kernel.io_edge import performed
-from my_api.settings import Settings
+from tests.conftest import sql_unit_of_work_on
 from tests.strategies import MAX_INT32, items
 
 
 @pytest.fixture
 def uow(database: databases.Database, database_url: str) -> SqlUnitOfWork:
-    return SqlUnitOfWork(
-        database,
-        dialect_of(Settings(database_url=database_url)),
-        [ITEM_TABLE],
-        acquire_timeout=5.0,
-    )
+    return sql_unit_of_work_on(database, database_url)
 
 
 async def _stored(uow: SqlUnitOfWork, entity_id: UUID) -> Item:

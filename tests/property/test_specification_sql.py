@@ -26,7 +26,6 @@ from returns.future import FutureResult
 from returns.result import Failure, Result, Success
 
 from my_api.adapters.memory.unit_of_work import InMemoryUnitOfWork
-from my_api.adapters.sql.database import dialect_of
 from my_api.adapters.sql.unit_of_work import SqlUnitOfWork
 from my_api.application.items import ITEM_TABLE
 from my_api.domain.item import Item
@@ -36,7 +35,7 @@ from my_api.kernel.repository import AsyncRepository
 from my_api.kernel.sorting import Sort, SortKey
 from my_api.kernel.specification import FieldSpecification, Operator, exactly_comparable
 from my_api.kernel.unit_of_work import Session, UnitOfWork
-from my_api.settings import Settings
+from tests.conftest import sql_unit_of_work_on
 from tests.spec_strategies import (
     Scenario,
     null_scenarios,
@@ -93,8 +92,7 @@ async def _lists_what_python_accepts(unit_of_work: UnitOfWork, scenario: Scenari
 
 @pytest.fixture
 def sql_unit_of_work(database: databases.Database, database_url: str) -> SqlUnitOfWork:
-    dialect = dialect_of(Settings(database_url=database_url))
-    return SqlUnitOfWork(database, dialect, [ITEM_TABLE], acquire_timeout=5)
+    return sql_unit_of_work_on(database, database_url)
 
 
 def _item(number: int, description: str | None, **changes: Any) -> Item:

@@ -4,7 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
+
 from my_api.application.items import ITEMS
 from my_api.kernel.resource import Resource
+from my_api.kernel.table import EntityTable
 
-RESOURCES: tuple[Resource[Any, Any, Any], ...] = (ITEMS,)
+
+@attrs.frozen
+class Resources:
+    """The resources one service instance serves, in route order."""
+
+    all: tuple[Resource[Any, Any, Any], ...]
+
+    @property
+    def tables(self) -> tuple[EntityTable[Any], ...]:
+        return tuple(resource.table for resource in self.all)
+
+
+RESOURCES = Resources((ITEMS,))

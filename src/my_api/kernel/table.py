@@ -79,3 +79,14 @@ class EntityTable(Generic[E]):
     @property
     def name(self) -> str:
         return self.mapping.table
+
+
+def schema_mismatches(mapping: TableMapping, actual: dict[str, bool]) -> tuple[str, ...]:
+    """Placeholder until the derived mapping lands: missing columns and nullability."""
+    problems = []
+    for column in mapping.columns:
+        if column.name not in actual:
+            problems.append(f"{mapping.table}.{column.name}: no such column in the database")
+        elif actual[column.name] != column.nullable:
+            problems.append(f"{mapping.table}.{column.name}: nullability differs")
+    return tuple(problems)

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import attrs
 import databases
 
-from my_api.adapters.sql.dialect import SQLITE, Dialect, dialect_for
-from my_api.settings import Settings
+from my_api.adapters.sql.dialect import SQLITE, Dialect
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
@@ -39,32 +39,29 @@ def _use_wal(path: Path) -> None:
     connection.close()
 
 
-def dialect_of(settings: Settings) -> Dialect:
-    dialect = dialect_for(settings.database_url)
-    if dialect is None:  # pragma: no cover - Settings validates the scheme
-        raise ValueError(f"unsupported database URL scheme in {settings.database_url!r}")
-    return dialect
-
-
 def sqlite_path(url: str) -> Path | None:
     """The file a ``sqlite:///path`` URL names (None for in-memory URLs)."""
     path = url.split("///", 1)[1].split("?", 1)[0] if "///" in url else ""
     return Path(path) if path and path != ":memory:" and not path.startswith("file:") else None
 
 
-def create_database(settings: Settings) -> databases.Database:
-    url = settings.database_url
-    if dialect_of(settings) is SQLITE:
+@attrs.frozen
+class PoolSize:
+    """How many PostgreSQL connections the pool keeps open, and at most opens."""
+
+    min_size: int
+    max_size: int
+
+
+def create_database(url: str, dialect: Dialect, pool: PoolSize) -> databases.Database:
+    if dialect is SQLITE:
         path = sqlite_path(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             _use_wal(path)
         return databases.Database(url, factory=_PragmaConnection)
     return databases.Database(
-        url,
-        min_size=settings.db_pool_min_size,
-        max_size=settings.db_pool_max_size,
-        reset=_release_reset,
+        url, min_size=pool.min_size, max_size=pool.max_size, reset=_release_reset
     )
 
 

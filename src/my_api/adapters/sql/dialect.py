@@ -1,4 +1,4 @@
-"""The two SQL dialects we speak, and how each stores our column types.
+"""The two SQL dialects we speak, as data: every difference between them lives here.
 
 | type      | PostgreSQL            | SQLite                                     |
 |-----------|-----------------------|--------------------------------------------|
@@ -12,11 +12,17 @@ SQLite keeps NUMERIC values as REAL when they have a fraction; a decimal of at
 most 15 significant digits survives that exactly (our prices have 12), and
 ``Decimal(str(real))`` restores it. Placeholders are numbered on both sides
 (``$1`` / ``?1``) so one statement shape serves both.
+
+Beyond types, the dialects differ in how a snapshot is asked for, whether
+writers must queue in-process, how a migration script splits into statements
+and how the catalog is read; each of those is a field below, so no code
+elsewhere branches on which database it talks to.
 """
 
 from __future__ import annotations
 
 import enum
+import sqlite3
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -43,6 +49,37 @@ def _sqlite_timestamp(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+def whole_script(script: str) -> list[str]:
+    """PostgreSQL runs a multi-statement script in one simple-protocol call."""
+    return [script]
+
+
+def sqlite_statements(script: str) -> list[str]:
+    r"""Split a script into statements (``executescript`` would commit early).
+
+    A statement ends where a line ends and SQLite agrees the text so far is
+    complete, so semicolons inside strings or triggers are safe; write one
+    statement per line end.
+
+    >>> sqlite_statements("CREATE TABLE a (x TEXT DEFAULT ';');\n-- b next\nCREATE TABLE b (y);\n")
+    ["CREATE TABLE a (x TEXT DEFAULT ';');", '-- b next\nCREATE TABLE b (y);']
+    """
+    statements: list[str] = []
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    if not _only_comments(pending):
+        statements.append(pending.strip())
+    return statements
+
+
+def _only_comments(text: str) -> bool:
+    return all(not line.strip() or line.strip().startswith("--") for line in text.splitlines())
+
+
 class DialectName(enum.Enum):
     POSTGRESQL = "postgresql"
     SQLITE = "sqlite"
@@ -54,6 +91,16 @@ class Dialect:
     placeholder_prefix: str
     encoders: Mapping[ColumnType, Codec]
     decoders: Mapping[ColumnType, Codec]
+    # Options for ``databases``' ``Connection.transaction()`` that make every read
+    # of a transaction see one snapshot.
+    snapshot_options: Mapping[str, Any]
+    # A single-writer database: writes queue in-process instead of failing busy.
+    serialize_writes: bool
+    split_script: Callable[[str], list[str]]
+    # One row, any value, when the table named by the only parameter exists.
+    table_exists: str
+    # (column name, nullable) rows of the table named by the only parameter.
+    table_columns: str
 
     def param(self, position: int) -> str:
         """The placeholder for the 1-based ``position``-th bound parameter."""
@@ -71,6 +118,18 @@ POSTGRESQL = Dialect(
     # own subclass of uuid.UUID (equal to the standard one, same hash and text), kept
     # as it is: copying it into the standard type cost a microsecond per row.
     decoders=dict.fromkeys(ColumnType, passthrough),
+    # READ COMMITTED (the default) would let a page and its total disagree.
+    snapshot_options={"isolation": "repeatable_read", "readonly": True},
+    serialize_writes=False,
+    split_script=whole_script,
+    table_exists=(
+        "SELECT 1 FROM information_schema.tables "
+        "WHERE table_schema = current_schema() AND table_name = $1"
+    ),
+    table_columns=(
+        "SELECT column_name, is_nullable = 'YES' FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = $1"
+    ),
 )
 
 SQLITE = Dialect(
@@ -90,6 +149,16 @@ SQLITE = Dialect(
         ColumnType.DECIMAL: _nullable(lambda value: Decimal(str(value))),
         ColumnType.TIMESTAMP: _nullable(datetime.fromisoformat),
     },
+    # Under WAL a deferred transaction reads one snapshot throughout.
+    snapshot_options={},
+    # ``databases`` begins SQLite transactions DEFERRED: one that reads and then
+    # writes fails at once (SQLITE_BUSY_SNAPSHOT) if another connection committed
+    # in between. Queueing this process's writers on one lock rules that out.
+    serialize_writes=True,
+    split_script=sqlite_statements,
+    table_exists="SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+    # A primary key is never null, whatever SQLite's catalog says of a TEXT key.
+    table_columns='SELECT name, "notnull" = 0 AND pk = 0 FROM pragma_table_info(?1)',
 )
 
 

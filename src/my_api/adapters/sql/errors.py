@@ -1,27 +1,25 @@
 """Driver exceptions become ``AppError`` values here, and nowhere else.
 
-``guarded`` wraps an adapter coroutine: the known database failures turn into
-values (unique violation -> Conflict, connection trouble -> Unavailable) and
-are logged with their driver text, which never reaches a client. Anything
-else is a bug and propagates to the HTTP edge's 500 handler.
+The statements a repository runs are wrapped with returns' ``future_safe``
+(catching only ``DATABASE_ERRORS``) and their failures mapped with
+``.alt(database_failure)``: unique violation -> Conflict, a value the
+database cannot hold -> MalformedRequest, connection trouble -> Unavailable.
+The driver text is logged for operators and never reaches a client. Any other
+exception is a bug and propagates to the HTTP edge's 500 handler.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Awaitable, Callable
-from functools import wraps
-from typing import ParamSpec, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
 import asyncpg
-from returns.future import FutureResult
-from returns.result import Failure, Result
+from returns.future import FutureResult, future_safe
 
+from my_api.adapters.sql.executor import Row, SqlExecutor
 from my_api.kernel.errors import AppError, Conflict, MalformedRequest, Unavailable
-
-P = ParamSpec("P")
-T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +32,16 @@ DATABASE_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
+def is_unique_violation(error: Exception) -> bool:
+    return isinstance(error, asyncpg.UniqueViolationError) or (
+        isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error)
+    )
+
+
 def database_failure(error: Exception) -> AppError:
     """Log the driver's own words for operators; give the client a value."""
     log.warning("database operation failed: %s", type(error).__name__, exc_info=error)
-    unique = isinstance(error, asyncpg.UniqueViolationError) or (
-        isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error)
-    )
-    if unique:
+    if is_unique_violation(error):
         return Conflict("A resource with the same identity already exists.")
     if isinstance(error, asyncpg.IntegrityConstraintViolationError | sqlite3.IntegrityError):
         return Conflict("The change violates a data integrity rule.")
@@ -52,18 +53,32 @@ def database_failure(error: Exception) -> AppError:
     return Unavailable("database")
 
 
-def guarded(
-    operation: Callable[P, Awaitable[Result[T, AppError]]],
-) -> Callable[P, FutureResult[T, AppError]]:
-    @wraps(operation)
-    def run(*args: P.args, **kwargs: P.kwargs) -> FutureResult[T, AppError]:
-        return FutureResult(_attempt(operation(*args, **kwargs)))
-
-    return run
+@future_safe(DATABASE_ERRORS)
+async def _fetch_one(statements: SqlExecutor, sql: str, args: Sequence[Any]) -> Row | None:
+    return await statements.fetch_one(sql, args)
 
 
-async def _attempt(pending: Awaitable[Result[T, AppError]]) -> Result[T, AppError]:
-    try:
-        return await pending
-    except DATABASE_ERRORS as error:
-        return Failure(database_failure(error))
+@future_safe(DATABASE_ERRORS)
+async def _fetch_all(statements: SqlExecutor, sql: str, args: Sequence[Any]) -> list[Row]:
+    return await statements.fetch_all(sql, args)
+
+
+@future_safe(DATABASE_ERRORS)
+async def _execute(statements: SqlExecutor, sql: str, args: Sequence[Any]) -> None:
+    await statements.execute(sql, args)
+
+
+def fetch_one(
+    statements: SqlExecutor, sql: str, args: Sequence[Any]
+) -> FutureResult[Row | None, AppError]:
+    return _fetch_one(statements, sql, args).alt(database_failure)
+
+
+def fetch_all(
+    statements: SqlExecutor, sql: str, args: Sequence[Any]
+) -> FutureResult[list[Row], AppError]:
+    return _fetch_all(statements, sql, args).alt(database_failure)
+
+
+def execute(statements: SqlExecutor, sql: str, args: Sequence[Any]) -> FutureResult[None, AppError]:
+    return _execute(statements, sql, args).alt(database_failure)

@@ -6,10 +6,13 @@ a test holds the two lists to the same numbers and names.
 
 Every applied migration is recorded with the SHA-256 of its text. A file
 edited after it was applied is refused, so a database never silently
-diverges from the code. On PostgreSQL the whole run holds an advisory lock,
-so two instances starting at once apply each migration exactly once; on
-SQLite each migration's ``BEGIN IMMEDIATE`` does the same job, and the
-applied set is re-read inside the transaction.
+diverges from the code. Several runners may start at once (instances of the
+service starting together): each migration's transaction first *claims* its
+version by inserting the ledger row, so on both databases a second runner
+waits on the first one's claim and then finds the version taken (a unique
+violation), and skips it. The runner speaks through the same ``Connections``
+port as the unit of work; what differs between dialects is data in
+``Dialect`` (how a script splits, how the catalog is read).
 """
 
 from __future__ import annotations
@@ -18,22 +21,19 @@ import asyncio
 import enum
 import hashlib
 import re
-import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import attrs
-import databases
 from returns.result import Failure, Result, Success
 
-from my_api.adapters.sql.dialect import Dialect, DialectName
-from my_api.adapters.sql.errors import DATABASE_ERRORS
+from my_api.adapters.sql.connections import Connections, HeldConnection
+from my_api.adapters.sql.dialect import Dialect
+from my_api.adapters.sql.errors import DATABASE_ERRORS, is_unique_violation
+from my_api.adapters.sql.executor import SqlExecutor
 
 MIGRATIONS_ROOT = Path(__file__).resolve().parents[4] / "sql" / "migrations"
-# Arbitrary, fixed: the key of the advisory lock every runner takes (PostgreSQL).
-ADVISORY_LOCK_KEY = 7_316_420_021
 _FILE = re.compile(r"(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.sql")
 
 _CREATE_LEDGER = """
@@ -97,37 +97,11 @@ def directory_for(dialect: Dialect, root: Path = MIGRATIONS_ROOT) -> Path:
     return root / dialect.name.value
 
 
-def sqlite_statements(script: str) -> list[str]:
-    r"""Split a script into statements (``executescript`` would commit early).
-
-    A statement ends where a line ends and SQLite agrees the text so far is
-    complete, so semicolons inside strings or triggers are safe; write one
-    statement per line end.
-
-    >>> sqlite_statements("CREATE TABLE a (x TEXT DEFAULT ';');\n-- b next\nCREATE TABLE b (y);\n")
-    ["CREATE TABLE a (x TEXT DEFAULT ';');", '-- b next\nCREATE TABLE b (y);']
-    """
-    statements: list[str] = []
-    pending = ""
-    for line in script.splitlines(keepends=True):
-        pending += line
-        if sqlite3.complete_statement(pending):
-            statements.append(pending.strip())
-            pending = ""
-    if not _only_comments(pending):
-        statements.append(pending.strip())
-    return statements
-
-
-def _only_comments(text: str) -> bool:
-    return all(not line.strip() or line.strip().startswith("--") for line in text.splitlines())
-
-
 class MigrationRunner:
     """Applies and reports migrations for one database."""
 
-    def __init__(self, database: databases.Database, dialect: Dialect, directory: Path) -> None:
-        self._database = database
+    def __init__(self, connections: Connections, dialect: Dialect, directory: Path) -> None:
+        self._connections = connections
         self._dialect = dialect
         self._directory = directory
 
@@ -135,10 +109,11 @@ class MigrationRunner:
         migrations = discover(self._directory)
         if isinstance(migrations, Failure):
             return migrations
-        async with self._database.connection() as connection:
-            raw = connection.raw_connection
+        async with self._connections.hold() as connection:
+            statements = connection.statements
             # Read-only: a database without a ledger simply has nothing applied.
-            applied = await self._applied(raw) if await self._has_ledger(raw) else {}
+            ledger = await statements.fetch_one(self._dialect.table_exists, ["schema_migrations"])
+            applied = await _applied(statements) if ledger is not None else {}
         return Success(_states(migrations.unwrap(), applied))
 
     async def apply(self) -> Result[tuple[Migration, ...], str]:
@@ -147,32 +122,24 @@ class MigrationRunner:
         if isinstance(discovered, Failure):
             return discovered
         migrations = discovered.unwrap()
-        async with self._database.connection() as connection:
-            raw = connection.raw_connection
-            postgres = self._dialect.name is DialectName.POSTGRESQL
-            if postgres:
-                await raw.execute("SELECT pg_advisory_lock($1)", ADVISORY_LOCK_KEY)
-            try:
-                await self._execute(raw, _CREATE_LEDGER)
-                edited = [
-                    status
-                    for status in _states(migrations, await self._applied(raw))
-                    if status.state is State.EDITED
-                ]
-                if edited:
-                    return Failure(_edited_message(edited))
-                return await self._apply_pending(raw, migrations)
-            finally:
-                if postgres:
-                    await raw.execute("SELECT pg_advisory_unlock($1)", ADVISORY_LOCK_KEY)
+        async with self._connections.hold() as connection:
+            await _create_ledger(connection.statements)
+            states = _states(migrations, await _applied(connection.statements))
+            edited = [status for status in states if status.state is State.EDITED]
+            if edited:
+                return Failure(_edited_message(edited))
+            pending = {status.version for status in states if status.state is State.PENDING}
+            return await self._apply_pending(
+                connection, [m for m in migrations if m.version in pending]
+            )
 
     async def _apply_pending(
-        self, raw: Any, migrations: Sequence[Migration]
+        self, connection: HeldConnection, migrations: Sequence[Migration]
     ) -> Result[tuple[Migration, ...], str]:
         ran: list[Migration] = []
         for migration in migrations:
             try:
-                if await self._apply_one(raw, migration):
+                if await self._apply_one(connection, migration):
                     ran.append(migration)
             except DATABASE_ERRORS as error:
                 # An operator reads this, so the driver's own words are the point.
@@ -182,63 +149,54 @@ class MigrationRunner:
                 )
         return Success(tuple(ran))
 
-    async def _apply_one(self, raw: Any, migration: Migration) -> bool:
-        """Apply ``migration`` unless another runner already has; True if this one did."""
-        postgres = self._dialect.name is DialectName.POSTGRESQL
-        await self._execute(raw, "BEGIN" if postgres else "BEGIN IMMEDIATE")
+    async def _apply_one(self, connection: HeldConnection, migration: Migration) -> bool:
+        """Apply ``migration`` unless another runner has claimed it; True if this one did."""
+        statements = connection.statements
+        transaction = connection.transaction(snapshot=False)
+        await transaction.start()
         try:
-            if migration.version in await self._applied(raw):
-                await self._execute(raw, "ROLLBACK")
+            await statements.execute(self._record, _ledger_row(migration))
+        except DATABASE_ERRORS as error:
+            await transaction.rollback()
+            if is_unique_violation(error):
                 return False
-            if postgres:
-                await raw.execute(migration.sql)
-            else:
-                for statement in sqlite_statements(migration.sql):
-                    await raw.execute(statement)
-            record = (
-                "INSERT INTO schema_migrations (version, name, checksum, applied_at) "
-                f"VALUES ({self._dialect.param(1)}, {self._dialect.param(2)}, "
-                f"{self._dialect.param(3)}, {self._dialect.param(4)})"
-            )
-            args = (
-                migration.version,
-                migration.name,
-                migration.checksum,
-                datetime.now(UTC).isoformat(timespec="seconds"),
-            )
-            if postgres:
-                await raw.execute(record, *args)
-            else:
-                await raw.execute(record, args)
+            raise
+        try:
+            for statement in self._dialect.split_script(migration.sql):
+                await statements.execute(statement)
         # Not BaseException: a coroutine being closed (GeneratorExit) must not await.
         except (Exception, asyncio.CancelledError):
-            await self._execute(raw, "ROLLBACK")
+            await transaction.rollback()
             raise
-        await self._execute(raw, "COMMIT")
+        await transaction.commit()
         return True
 
-    async def _has_ledger(self, raw: Any) -> bool:
-        if self._dialect.name is DialectName.POSTGRESQL:
-            return bool(await raw.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL"))
-        query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
-        async with raw.execute(query) as cursor:
-            return await cursor.fetchone() is not None
+    @property
+    def _record(self) -> str:
+        params = ", ".join(self._dialect.param(position) for position in range(1, 5))
+        return (
+            f"INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ({params})"
+        )
 
-    async def _applied(self, raw: Any) -> dict[int, tuple[str, str]]:
-        query = "SELECT version, name, checksum FROM schema_migrations"
-        if self._dialect.name is DialectName.POSTGRESQL:
-            rows: Sequence[Any] = await raw.fetch(query)
-        else:
-            async with raw.execute(query) as cursor:
-                rows = await cursor.fetchall()
-        return {int(row[0]): (str(row[1]), str(row[2])) for row in rows}
 
-    async def _execute(self, raw: Any, sql: str) -> None:
-        if self._dialect.name is DialectName.POSTGRESQL:
-            await raw.execute(sql)
-        else:
-            async with raw.execute(sql):
-                pass
+def _ledger_row(migration: Migration) -> tuple[int, str, str, str]:
+    applied_at = datetime.now(UTC).isoformat(timespec="seconds")
+    return (migration.version, migration.name, migration.checksum, applied_at)
+
+
+async def _create_ledger(statements: SqlExecutor) -> None:
+    try:
+        await statements.execute(_CREATE_LEDGER)
+    except DATABASE_ERRORS as error:
+        # Two PostgreSQL sessions creating the same table at once: the loser's
+        # IF NOT EXISTS comes too late and its catalog insert is a duplicate.
+        if not is_unique_violation(error):
+            raise
+
+
+async def _applied(statements: SqlExecutor) -> dict[int, tuple[str, str]]:
+    rows = await statements.fetch_all("SELECT version, name, checksum FROM schema_migrations")
+    return {int(row[0]): (str(row[1]), str(row[2])) for row in rows}
 
 
 def _states(

@@ -6,9 +6,10 @@ from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 from uuid import UUID
 
+from returns.future import FutureResult
 from returns.result import Failure, Result, Success
 
-from my_api.adapters.sql.errors import guarded
+from my_api.adapters.sql.errors import execute, fetch_all, fetch_one
 from my_api.adapters.sql.executor import Row, SqlExecutor
 from my_api.adapters.sql.statements import CompiledTable, count_query, list_query
 from my_api.kernel.entity import StoredEntity
@@ -21,44 +22,47 @@ from my_api.kernel.table import EntityTable
 E = TypeVar("E", bound=StoredEntity)
 
 
+def _malformed(reason: str) -> AppError:
+    return MalformedRequest(reason)
+
+
 class SqlRepository(Generic[E]):
     """Rows of one table on one held connection; SQL text comes precompiled."""
 
     def __init__(
         self,
-        executor: SqlExecutor,
+        statements: SqlExecutor,
         table: EntityTable[E],
         sql: CompiledTable,
         read: Callable[[Row], E],
     ) -> None:
-        self._executor = executor
+        self._statements = statements
         self._table = table
         self._sql = sql
         self._from_row = read
 
-    @guarded
-    async def get(self, entity_id: UUID) -> Result[E, AppError]:
-        row = await self._executor.fetch_one(self._sql.select_live, [self._sql.bind_id(entity_id)])
-        if row is None:
-            return Failure(NotFound(self._table.name, str(entity_id)))
-        return Success(self._from_row(row))
+    def get(self, entity_id: UUID) -> FutureResult[E, AppError]:
+        def live(row: Row | None) -> Result[E, AppError]:
+            if row is None:
+                return Failure(NotFound(self._table.name, str(entity_id)))
+            return Success(self._from_row(row))
 
-    @guarded
-    async def add(self, entity: E) -> Result[E, AppError]:
-        await self._executor.execute(self._sql.insert, self._sql.bind_row(entity))
-        return Success(entity)
+        bound = [self._sql.bind_id(entity_id)]
+        return fetch_one(self._statements, self._sql.select_live, bound).bind_result(live)
 
-    @guarded
-    async def update(self, entity: E, *, expected_version: int) -> Result[E, AppError]:
-        row = await self._executor.fetch_one(
-            self._sql.update, [*self._sql.bind_row(entity), expected_version]
-        )
-        if row is None:
-            return Failure(PreconditionFailed())
-        return Success(entity)
+    def add(self, entity: E) -> FutureResult[E, AppError]:
+        inserted = execute(self._statements, self._sql.insert, self._sql.bind_row(entity))
+        return inserted.map(lambda _: entity)
 
-    @guarded
-    async def list(
+    def update(self, entity: E, *, expected_version: int) -> FutureResult[E, AppError]:
+        def written(row: Row | None) -> Result[E, AppError]:
+            # No row back: the live row with that version is gone (changed or deleted).
+            return Failure(PreconditionFailed()) if row is None else Success(entity)
+
+        bound = [*self._sql.bind_row(entity), expected_version]
+        return fetch_one(self._statements, self._sql.update, bound).bind_result(written)
+
+    def list(
         self,
         spec: Specification | None,
         sort: Sort,
@@ -66,18 +70,20 @@ class SqlRepository(Generic[E]):
         limit: int,
         offset: int = 0,
         keyset: Keyset | None = None,
-    ) -> Result[Sequence[E], AppError]:
+    ) -> FutureResult[Sequence[E], AppError]:
         query = list_query(self._sql, spec, sort, limit=limit, offset=offset, keyset=keyset)
-        if isinstance(query, Failure):
-            return Failure(MalformedRequest(query.failure()))
-        text, params = query.unwrap()
-        rows = await self._executor.fetch_all(text, params)
-        return Success([self._from_row(row) for row in rows])
+        return (
+            FutureResult.from_result(query.alt(_malformed))
+            .bind(lambda statement: fetch_all(self._statements, *statement))
+            .map(self._entities)
+        )
 
-    @guarded
-    async def count(self, spec: Specification | None = None) -> Result[int, AppError]:
-        query = count_query(self._sql, spec)
-        if isinstance(query, Failure):
-            return Failure(MalformedRequest(query.failure()))
-        row = await self._executor.fetch_one(*query.unwrap())
-        return Success(int(row[0]) if row is not None else 0)
+    def count(self, spec: Specification | None = None) -> FutureResult[int, AppError]:
+        return (
+            FutureResult.from_result(count_query(self._sql, spec).alt(_malformed))
+            .bind(lambda statement: fetch_one(self._statements, *statement))
+            .map(lambda row: int(row[0]) if row is not None else 0)
+        )
+
+    def _entities(self, rows: Sequence[Row]) -> Sequence[E]:
+        return [self._from_row(row) for row in rows]

@@ -11,27 +11,20 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, nullcontext
 from typing import Any, TypeVar
 from uuid import UUID
 
 import attrs
-import databases
 from returns.future import FutureResult
 from returns.io import IOFailure
 from returns.result import Failure, Result
 
-from my_api.adapters.sql.dialect import Dialect, DialectName
+from my_api.adapters.sql.connections import Connections, HeldConnection, Transaction
+from my_api.adapters.sql.dialect import Dialect
 from my_api.adapters.sql.errors import DATABASE_ERRORS, database_failure
-from my_api.adapters.sql.executor import (
-    PostgresExecutor,
-    PostgresTransactions,
-    Row,
-    SqlExecutor,
-    SqliteExecutor,
-    SqliteTransactions,
-    Transactions,
-)
+from my_api.adapters.sql.executor import Row
 from my_api.adapters.sql.repository import SqlRepository
 from my_api.adapters.sql.row_reader import make_row_reader
 from my_api.adapters.sql.statements import CompiledTable, compile_table
@@ -64,14 +57,14 @@ class _Prepared:
 
 
 class SqlSession:
-    def __init__(self, executor: SqlExecutor, prepared: dict[str, _Prepared]) -> None:
-        self._executor = executor
+    def __init__(self, connection: HeldConnection, prepared: dict[str, _Prepared]) -> None:
+        self._statements = connection.statements
         self._prepared = prepared
 
     def repository(self, table: EntityTable[E]) -> AsyncRepository[E, UUID]:
         prepared = self._prepared[table.name]
         repository: SqlRepository[StoredEntity] = SqlRepository(
-            self._executor,
+            self._statements,
             table,  # type: ignore[arg-type]
             prepared.sql,
             prepared.read,
@@ -79,30 +72,28 @@ class SqlSession:
         return repository  # type: ignore[return-value]
 
 
+@attrs.frozen
+class SqlOptions:
+    """What a SQL unit of work serves, and how long it waits for a connection."""
+
+    tables: tuple[EntityTable[Any], ...]
+    acquire_timeout_seconds: float
+
+
 class SqlUnitOfWork:
-    def __init__(
-        self,
-        database: databases.Database,
-        dialect: Dialect,
-        tables: Iterable[EntityTable[Any]],
-        *,
-        acquire_timeout: float,
-    ) -> None:
-        self._database = database
-        self._acquire_timeout = acquire_timeout
-        postgres = dialect.name is DialectName.POSTGRESQL
-        self._executor: Callable[[Any], SqlExecutor] = (
-            PostgresExecutor if postgres else SqliteExecutor
-        )
-        self._transactions: Callable[..., Transactions] = (
-            PostgresTransactions if postgres else SqliteTransactions
+    def __init__(self, connections: Connections, dialect: Dialect, options: SqlOptions) -> None:
+        self._connections = connections
+        self._acquire_timeout = options.acquire_timeout_seconds
+        # Only where the dialect asks for it (SQLite): see Dialect.serialize_writes.
+        self._writes: AbstractAsyncContextManager[Any] = (
+            asyncio.Lock() if dialect.serialize_writes else nullcontext()
         )
         # SQL text and row readers for every declared table are built here, once.
         self._prepared = {
             table.name: _Prepared(
                 compile_table(table.mapping, dialect), make_row_reader(table, dialect)
             )
-            for table in tables
+            for table in options.tables
         }
 
     def atomically(self, work: Work[T]) -> FutureResult[T, AppError]:
@@ -115,54 +106,50 @@ class SqlUnitOfWork:
         return FutureResult(self._run(work, Mode.SNAPSHOT))
 
     async def _run(self, work: Work[T], mode: Mode) -> Result[T, AppError]:
-        connection = self._database.connection()
-        try:
-            async with asyncio.timeout(self._acquire_timeout):
-                await connection.__aenter__()
-        except DATABASE_ERRORS as error:
-            return Failure(database_failure(error))
-        try:
-            return await self._on_connection(connection.raw_connection, work, mode)
-        finally:
-            await connection.__aexit__(None, None, None)
-
-    async def _on_connection(self, raw: Any, work: Work[T], mode: Mode) -> Result[T, AppError]:
-        """The unit itself, on a driver connection that is already held."""
-        session = SqlSession(self._executor(raw), self._prepared)
-        if mode is Mode.READ:
-            return performed(await work(session))
-        transactions = self._transactions(raw, read_only=mode is Mode.SNAPSHOT)
-        return await _in_transaction(transactions, work, session)
+        async with AsyncExitStack() as stack:
+            if mode is Mode.WRITE:
+                await stack.enter_async_context(self._writes)
+            try:
+                async with asyncio.timeout(self._acquire_timeout):
+                    connection = await stack.enter_async_context(self._connections.hold())
+            except DATABASE_ERRORS as error:
+                return Failure(database_failure(error))
+            session = SqlSession(connection, self._prepared)
+            if mode is Mode.READ:
+                return performed(await work(session))
+            transaction = connection.transaction(snapshot=mode is Mode.SNAPSHOT)
+            return await _in_transaction(transaction, work, session)
 
 
 async def _in_transaction(
-    transactions: Transactions, work: Work[T], session: Session
+    transaction: Transaction, work: Work[T], session: Session
 ) -> Result[T, AppError]:
     try:
-        await transactions.begin()
+        await transaction.start()
     except DATABASE_ERRORS as error:
         return Failure(database_failure(error))
     try:
         outcome = await work(session)
     # Not BaseException: a coroutine being closed (GeneratorExit) must not await.
     except (Exception, asyncio.CancelledError):
-        await _rollback_quietly(transactions)
+        await _rollback(transaction)
         raise
     if isinstance(outcome, IOFailure):
-        await transactions.rollback()
+        await _rollback(transaction)
         return performed(outcome)
     try:
-        await transactions.commit()
+        await transaction.commit()
     except DATABASE_ERRORS as error:
         return Failure(database_failure(error))
     return performed(outcome)
 
 
-async def _rollback_quietly(transactions: Transactions) -> None:
-    """Roll back while another exception is on its way; a failed rollback (say, the
-    connection is gone) is logged and must not replace the exception that matters.
+async def _rollback(transaction: Transaction) -> None:
+    """Roll back. A rollback that fails (the connection is gone, say) is logged and
+    must not replace the outcome or exception that caused it: nothing was
+    committed, and the server discards an open transaction with its connection.
     """
     try:
-        await transactions.rollback()
+        await transaction.rollback()
     except DATABASE_ERRORS as error:
         log.warning("rollback failed: %s", type(error).__name__, exc_info=error)

@@ -1,0 +1,95 @@
+"""Where a unit of work gets its connection: a port, and ``databases`` behind it.
+
+``Connections.hold()`` checks one connection out for a whole unit of work and
+gives it back afterwards; transactions on it are ``databases``' own. The port
+exists so that the benchmark can measure the service with another connection
+source bound in the composition root (bench/), not to hide ``databases``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Protocol
+
+import databases
+
+from my_api.adapters.sql.dialect import Dialect
+from my_api.adapters.sql.executor import EXECUTORS, SqlExecutor
+
+
+class Transaction(Protocol):
+    """``databases.core.Transaction`` as the unit of work drives it."""
+
+    async def start(self) -> object: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+class HeldConnection(Protocol):
+    @property
+    def statements(self) -> SqlExecutor: ...
+
+    def transaction(self, *, snapshot: bool) -> Transaction:
+        """A transaction; a ``snapshot`` one is read-only and sees one snapshot."""
+
+
+class Connections(Protocol):
+    def hold(self) -> AbstractAsyncContextManager[HeldConnection]: ...
+
+
+class DatabaseConnection:
+    """One ``databases`` connection, held for a unit of work."""
+
+    def __init__(self, connection: databases.core.Connection, dialect: Dialect) -> None:
+        self._connection = connection
+        self._dialect = dialect
+        self.statements = EXECUTORS[dialect.name](connection.raw_connection)
+
+    def transaction(self, *, snapshot: bool) -> Transaction:
+        options = self._dialect.snapshot_options if snapshot else {}
+        return _Released(self._connection, self._connection.transaction(**options))
+
+
+class _Released:
+    """A ``databases`` transaction that gives its hold on the connection back even
+    when COMMIT or ROLLBACK fails. ``databases`` takes one hold per transaction
+    and releases it only after a successful end; a connection lost mid-commit
+    would otherwise stay checked out of the pool for good.
+    """
+
+    def __init__(self, connection: databases.core.Connection, inner: Transaction) -> None:
+        self._connection = connection
+        self._inner = inner
+
+    async def start(self) -> object:
+        return await self._inner.start()
+
+    async def commit(self) -> None:
+        try:
+            await self._inner.commit()
+        except BaseException:
+            await self._connection.__aexit__()
+            raise
+
+    async def rollback(self) -> None:
+        try:
+            await self._inner.rollback()
+        except BaseException:
+            await self._connection.__aexit__()
+            raise
+
+
+class DatabaseConnections:
+    """The production ``Connections``: the pool of a connected ``databases.Database``."""
+
+    def __init__(self, database: databases.Database, dialect: Dialect) -> None:
+        self._database = database
+        self._dialect = dialect
+
+    @asynccontextmanager
+    async def hold(self) -> AsyncIterator[HeldConnection]:
+        async with self._database.connection() as connection:
+            yield DatabaseConnection(connection, self._dialect)
