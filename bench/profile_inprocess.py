@@ -316,17 +316,21 @@ def report(
 
 def stubbed(bare: Any, settings: Any) -> tuple[Any, Any]:
     """Both apps on ``stub_database``: the service through its own unit of work
-    (its container's ``UnitOfWork`` redefined), bare through its module-level pool.
+    (its container's ``Connections`` rebound), bare through its module-level pool.
     """
     import reference_bare
-    from stub_database import StubPool, StubUnitOfWork
+    from lagom import Container
+    from stub_database import StubConnections, StubPool
 
-    from my_api.adapters.http.app import create_app
-    from my_api.bootstrap import build_container, sql_unit_of_work
-    from my_api.kernel.unit_of_work import UnitOfWork
+    from my_api.adapters.sql.connections import Connections
+    from my_api.bootstrap import build_container, create_app, provides
 
-    container = build_container(settings).clone()  # a clone may redefine a dependency
-    container[UnitOfWork] = sql_unit_of_work(container, StubUnitOfWork)
+    container = build_container(settings).clone()  # a clone may redefine a binding
+
+    @provides(container)
+    def _stubbed(_: Container) -> Connections:
+        return StubConnections()
+
     bare_lifespan = bare.router.lifespan_context
 
     @contextlib.asynccontextmanager
@@ -342,8 +346,7 @@ def stubbed(bare: Any, settings: Any) -> tuple[Any, Any]:
 async def main(args: argparse.Namespace) -> None:
     from reference_bare import app as bare
 
-    from my_api.adapters.http.app import create_app
-    from my_api.bootstrap import build_container
+    from my_api.bootstrap import build_container, create_app
     from my_api.settings import LogLevel, Settings
 
     url = args.database_url

@@ -58,7 +58,7 @@ def servers(database_url: str, first_port: int) -> list[Server]:
         Server(
             "service",
             "this service (my_api)",
-            "my_api.adapters.http.app:app_from_environment",
+            "my_api.app:served_app_from_environment",
             first_port,
             factory=True,
             env=service_env,

@@ -5,7 +5,8 @@ analysis (docs/performance.md, "The budget") in the same run as the others:
 what does the ``databases`` connection wrapper cost per request, everything
 else unchanged? Each unit of work here takes its connection straight from an
 asyncpg pool, bounded by asyncpg's own acquire timeout, and then runs exactly
-as the service's ``SqlUnitOfWork`` does (``_on_connection``). Routes,
+as the service's ``SqlUnitOfWork`` does: the bench binds its own ``Connections``
+in a clone of the service's container. Routes,
 middleware, pipelines, SQL, mapping and JSON are the service's own.
 
 Run: ``MY_API_DATABASE_URL=postgresql://... uvicorn service_without_databases:app --factory``
@@ -13,21 +14,20 @@ Run: ``MY_API_DATABASE_URL=postgresql://... uvicorn service_without_databases:ap
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
-from returns.result import Failure, Result
+from lagom import Container
 from starlette.applications import Starlette
 
-from my_api.adapters.http.app import create_app
-from my_api.adapters.sql.errors import DATABASE_ERRORS, database_failure
-from my_api.adapters.sql.unit_of_work import Mode, SqlUnitOfWork, Work
-from my_api.bootstrap import build_container, sql_unit_of_work
-from my_api.kernel.errors import AppError
-from my_api.kernel.unit_of_work import UnitOfWork
+from my_api.adapters.sql.connections import Connections, HeldConnection, Transaction
+from my_api.adapters.sql.dialect import Dialect
+from my_api.adapters.sql.executor import EXECUTORS
+from my_api.bootstrap import build_container, create_app, provides
 from my_api.logging import configure_logging
 from my_api.settings import load_settings
 
@@ -36,28 +36,43 @@ async def _no_reset(_: Any) -> None:
     """As the service's pool: no reset query on release."""
 
 
-class PoolUnitOfWork(SqlUnitOfWork):
+class _PoolConnection:
+    def __init__(self, connection: asyncpg.Connection[Any], dialect: Dialect) -> None:
+        self._connection = connection
+        self._dialect = dialect
+        self.statements = EXECUTORS[dialect.name](connection)
+
+    def transaction(self, *, snapshot: bool) -> Transaction:
+        options = self._dialect.snapshot_options if snapshot else {}
+        return self._connection.transaction(**options)
+
+
+class PoolConnections:
+    """``Connections`` straight from an asyncpg pool (created in the lifespan)."""
+
     pool: asyncpg.Pool[Any]
 
-    async def _run(self, work: Work[Any], mode: Mode) -> Result[Any, AppError]:
-        try:
-            held = await self.pool.acquire(timeout=self._acquire_timeout)
-        except DATABASE_ERRORS as error:
-            return Failure(database_failure(error))
-        try:
-            return await self._on_connection(held, work, mode)  # the service's own unit
-        finally:
-            await self.pool.release(held)
+    def __init__(self, dialect: Dialect) -> None:
+        self._dialect = dialect
+
+    @asynccontextmanager
+    async def hold(self) -> AsyncIterator[HeldConnection]:
+        async with self.pool.acquire() as connection:
+            yield _PoolConnection(connection, self._dialect)
 
 
 def app() -> Starlette:
     settings = load_settings(os.environ).unwrap()
     configure_logging(settings.log_level.value)  # as the service's own factory does
-    container = build_container(settings).clone()  # a clone may redefine a dependency
+    container = build_container(settings).clone()  # a clone may redefine a binding
+    connections = PoolConnections(container[Dialect])
+
+    @provides(container)
+    def _from_the_pool(_: Container) -> Connections:
+        return connections
+
     # On the service's own `databases.Database`, which its lifespan still connects and migrates.
-    uow = sql_unit_of_work(container, PoolUnitOfWork)
-    container[UnitOfWork] = uow
-    application = create_app(container)
+    application = create_app(container, on_started=gc.freeze)  # as `my-api serve` runs it
     service_lifespan = application.router.lifespan_context
 
     @asynccontextmanager
@@ -69,7 +84,7 @@ def app() -> Starlette:
                 max_size=settings.db_pool_max_size,
                 reset=_no_reset,
             )
-            uow.pool = pool
+            connections.pool = pool
             async with pool:
                 yield
 

@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from database import COLUMNS  # the seeded table's columns, in order
-from returns.result import Result
 
-from my_api.adapters.sql.unit_of_work import Mode, SqlUnitOfWork, Work
-from my_api.kernel.errors import AppError
+from my_api.adapters.sql.connections import HeldConnection
+from my_api.adapters.sql.dialect import DialectName
+from my_api.adapters.sql.executor import EXECUTORS
 
 TOTAL = 100_000
 
@@ -101,8 +103,17 @@ class StubPool:
         return _Held()
 
 
-class StubUnitOfWork(SqlUnitOfWork):
-    """The service's own unit of work, handed a stub connection instead of acquiring one."""
+class _StubHeld:
+    def __init__(self) -> None:
+        self.statements = EXECUTORS[DialectName.POSTGRESQL](StubConnection(by_name=False))
 
-    async def _run(self, work: Work[Any], mode: Mode) -> Result[Any, AppError]:
-        return await self._on_connection(StubConnection(by_name=False), work, mode)
+    def transaction(self, *, snapshot: bool) -> StubTransaction:  # noqa: ARG002 - the port's signature
+        return StubTransaction()
+
+
+class StubConnections:
+    """The service's ``Connections`` port, handing out stub connections."""
+
+    @asynccontextmanager
+    async def hold(self) -> AsyncIterator[HeldConnection]:
+        yield _StubHeld()

@@ -18,7 +18,7 @@ from returns.result import Failure
 
 from my_api.adapters.sql.errors import DATABASE_ERRORS
 from my_api.adapters.sql.migrations import MigrationRunner
-from my_api.bootstrap import build_container
+from my_api.bootstrap import build_container, prepare_database
 from my_api.settings import Settings, load_settings
 
 EXIT_CONFIG = 2
@@ -46,13 +46,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     port = args.port if args.port is not None else settings.port
     if not 1 <= port <= 65535:
         return _fail(f"--port: must be between 1 and 65535 (got {port})", EXIT_CONFIG)
-    # Check the database (and migrate) before uvicorn starts: a failure in the
+    # Check the database (migrate, compare its columns with the entities) before
+    # uvicorn starts: a failure in the
     # app's lifespan would end in uvicorn's traceback rather than one clear line.
-    prepared = asyncio.run(
-        _migrate(settings, status_only=False, quiet=True)
-        if settings.migrate_on_start
-        else _connects(settings)
-    )
+    prepared = asyncio.run(_prepare(settings))
     if prepared != 0:
         return prepared
     uvicorn.run(
@@ -68,7 +65,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _migrate(settings: Settings, *, status_only: bool, quiet: bool = False) -> int:
+async def _migrate(settings: Settings, *, status_only: bool) -> int:
     container = build_container(settings)
     database, runner = container[databases.Database], container[MigrationRunner]
     try:
@@ -88,20 +85,25 @@ async def _migrate(settings: Settings, *, status_only: bool, quiet: bool = False
     if isinstance(applied, Failure):
         return _fail(applied.failure(), EXIT_FAILED)
     ran = applied.unwrap()
-    if not quiet:
-        for migration in ran:
-            print(f"applied {migration.label}")  # noqa: T201
-        print(f"{len(ran)} migration(s) applied; the database is up to date")  # noqa: T201
+    for migration in ran:
+        print(f"applied {migration.label}")  # noqa: T201
+    print(f"{len(ran)} migration(s) applied; the database is up to date")  # noqa: T201
     return 0
 
 
-async def _connects(settings: Settings) -> int:
-    database = build_container(settings)[databases.Database]
+async def _prepare(settings: Settings) -> int:
+    """Connect, migrate when configured, and check the schema, as the app's lifespan will."""
+    container = build_container(settings)
+    database = container[databases.Database]
     try:
         await database.connect()
+        prepared = await prepare_database(container)
     except DATABASE_ERRORS as error:
         return _fail(f"cannot use the database: {type(error).__name__}: {error}", EXIT_FAILED)
-    await database.disconnect()
+    finally:
+        await database.disconnect()
+    if isinstance(prepared, Failure):
+        return _fail(prepared.failure(), EXIT_FAILED)
     return 0
 
 
