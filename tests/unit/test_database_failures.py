@@ -29,6 +29,11 @@ CLIENT_SIDE_DATA_ERROR = asyncpg_base.DataError
 X = TypeVar("X", bound=Exception)
 
 
+def named(error: Exception) -> str:
+    client_side = isinstance(error, asyncpg_base.InterfaceError)
+    return type(error).__qualname__ + (" (client side)" if client_side else "")
+
+
 def refused_value(error: Exception) -> bool:
     return isinstance(database_failure(error), MalformedRequest)
 
@@ -43,10 +48,7 @@ def refused_value(error: Exception) -> bool:
         asyncpg.DatetimeFieldOverflowError("date/time field value out of range"),
         CLIENT_SIDE_DATA_ERROR("invalid input for query argument $1: 1099511627776"),
     ],
-    ids=lambda error: (
-        type(error).__qualname__
-        + (" (client side)" if isinstance(error, asyncpg_base.InterfaceError) else "")
-    ),
+    ids=named,
 )
 def test_a_value_the_database_cannot_hold_is_a_malformed_request(error: Exception) -> None:
     assert refused_value(error)
@@ -58,10 +60,7 @@ def test_a_value_the_database_cannot_hold_is_a_malformed_request(error: Exceptio
         asyncpg.UniqueViolationError("duplicate key value violates unique constraint"),
         sqlite3.IntegrityError("UNIQUE constraint failed: items.id"),
     ],
-    ids=lambda error: (
-        type(error).__qualname__
-        + (" (client side)" if isinstance(error, asyncpg_base.InterfaceError) else "")
-    ),
+    ids=named,
 )
 def test_a_unique_violation_is_a_conflict(error: Exception) -> None:
     failure = database_failure(error)
@@ -80,10 +79,7 @@ def test_a_unique_violation_is_a_conflict(error: Exception) -> None:
         asyncpg.TooManyConnectionsError("sorry, too many clients already"),
         sqlite3.OperationalError("database is locked"),
     ],
-    ids=lambda error: (
-        type(error).__qualname__
-        + (" (client side)" if isinstance(error, asyncpg_base.InterfaceError) else "")
-    ),
+    ids=named,
 )
 def test_connection_trouble_is_unavailable_and_never_blames_the_client(error: Exception) -> None:
     failure = database_failure(error)
