@@ -168,7 +168,8 @@ def create_app(container: Container, *, on_started: Callable[[], None] = lambda:
     settings = container[Settings]
     # Resource routes first: the router tries routes in order, and they are the hot ones.
     routes = container.magic_partial(resource_routes)()
-    routes += health_routes(database, timeout_seconds=settings.health_timeout_seconds)
+    probe = container[DatabaseConnections].ping
+    routes += health_routes(probe, timeout_seconds=settings.health_timeout_seconds)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

@@ -4,34 +4,42 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
-import databases
+from returns.future import FutureResult
+from returns.result import Failure
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from my_api.adapters.http.json import json_response
 from my_api.adapters.http.problems import error_response
-from my_api.adapters.sql.errors import DATABASE_ERRORS
-from my_api.kernel.errors import Unavailable
+from my_api.kernel.errors import AppError, Unavailable
+from my_api.kernel.io_edge import performed
 
 log = logging.getLogger(__name__)
 
 
-def health_routes(database: databases.Database, *, timeout_seconds: float) -> list[Route]:
+# Asks the database for one trivial answer; a failure is a value.
+Probe = Callable[[], FutureResult[None, AppError]]
+
+UNREACHABLE = Unavailable("database", "The database is not reachable.")
+
+
+def health_routes(probe: Probe, *, timeout_seconds: float) -> list[Route]:
     async def live(_: Request) -> Response:
         return json_response({"status": "ok"})
 
     async def ready(request: Request) -> Response:
         try:
             async with asyncio.timeout(timeout_seconds):
-                await database.fetch_val("SELECT 1")
-        except DATABASE_ERRORS as error:
-            # Driver text stays in the log; the client learns only which dependency.
-            log.warning("readiness check failed: %s", type(error).__name__, exc_info=error)
-            return error_response(
-                Unavailable("database", "The database is not reachable."), request.url.path
-            )
+                answered = performed(await probe())
+        except TimeoutError:
+            log.warning("readiness check failed: no answer in %s s", timeout_seconds)
+            return error_response(UNREACHABLE, request.url.path)
+        if isinstance(answered, Failure):
+            # The probe logged the driver's text; the client learns only which dependency.
+            return error_response(UNREACHABLE, request.url.path)
         return json_response({"status": "ok", "checks": {"database": "ok"}})
 
     return [

@@ -58,8 +58,15 @@ class InMemoryUnitOfWork:
     def snapshot(
         self, work: Callable[[Session], FutureResult[T, AppError]]
     ) -> FutureResult[T, AppError]:
-        # One event loop, no awaits between dict reads: every read is a snapshot.
-        return self.reading(work)
+        return FutureResult(self._in_snapshot(work))
+
+    async def _in_snapshot(
+        self, work: Callable[[Session], FutureResult[T, AppError]]
+    ) -> Result[T, AppError]:
+        # Copies of the tables as they are now: writes committed while the work
+        # awaits change ``self.tables``, not what this work reads.
+        frozen = {name: dict(rows) for name, rows in self.tables.items()}
+        return performed(await work(InMemorySession(frozen)))
 
     async def _reading(
         self, work: Callable[[Session], FutureResult[T, AppError]]

@@ -13,9 +13,12 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol
 
 import databases
+from returns.future import FutureResult, future_safe
 
 from my_api.adapters.sql.dialect import Dialect
+from my_api.adapters.sql.errors import DATABASE_ERRORS, database_failure
 from my_api.adapters.sql.executor import EXECUTORS, SqlExecutor
+from my_api.kernel.errors import AppError
 
 
 class Transaction(Protocol):
@@ -93,3 +96,12 @@ class DatabaseConnections:
     async def hold(self) -> AsyncIterator[HeldConnection]:
         async with self._database.connection() as connection:
             yield DatabaseConnection(connection, self._dialect)
+
+    def ping(self) -> FutureResult[None, AppError]:
+        """One trivial round trip, for readiness; a failure is a value."""
+        return _select_one(self._database).alt(database_failure).map(lambda _: None)
+
+
+@future_safe(DATABASE_ERRORS)
+async def _select_one(database: databases.Database) -> object:
+    return await database.fetch_val("SELECT 1")
