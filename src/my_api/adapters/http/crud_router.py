@@ -3,13 +3,14 @@
 Every endpoint does three things: parse the request into values
 (``parsing.py``), call one use case, and hand the outcome to ``answer``
 (``responses.py``), which renders it or maps its failure to a problem. No
-endpoint knows which entity it serves.
+endpoint knows which entity it serves. Besides CRUD, each member command the
+resource declares becomes ``POST {collection}/{id}/{name}``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import attrs
 from returns.future import FutureResult
@@ -22,12 +23,14 @@ from my_api.adapters.http.parsing import addressed, entity_id, expectation
 from my_api.adapters.http.query_language import parse_list_query
 from my_api.adapters.http.responses import answer, entity_response, listing_response, not_modified
 from my_api.application.crud import CrudUseCases, Listing
+from my_api.application.member_commands import MemberCommands
 from my_api.kernel.clock import Clock
 from my_api.kernel.converter import structure_input
 from my_api.kernel.cursor import CursorCodec
 from my_api.kernel.entity import StoredEntity
 from my_api.kernel.errors import AppError
 from my_api.kernel.listing import ListQuery
+from my_api.kernel.member_command import MemberCommand
 from my_api.kernel.preconditions import Expectation
 
 E = TypeVar("E", bound=StoredEntity)
@@ -56,6 +59,10 @@ class Listed(Generic[E]):
 
 
 class GenericCRUDRouter(Generic[E, C, R]):
+    """``commands`` runs the resource's member commands; by default in the use cases'
+    own unit of work and clock.
+    """
+
     def __init__(
         self,
         use_cases: CrudUseCases[E, C, R],
@@ -63,14 +70,21 @@ class GenericCRUDRouter(Generic[E, C, R]):
         clock: Clock,
         require_if_match: bool,
         cursors: CursorCodec,
+        commands: MemberCommands[E] | None = None,
     ) -> None:
         self._cases = use_cases
         self._resource = use_cases.resource
         self._catalog = use_cases.resource.catalog
+        if commands is None:
+            commands = MemberCommands(use_cases.resource.table, use_cases.uow, use_cases.clock)
+        self._commands = commands
         self._cursors = cursors
         self._clock = clock
         self._require_if_match = require_if_match
         self.collection = f"{API_PREFIX}/{self._resource.name}"
+        names = [command.name for command in self._resource.commands]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self._resource.name}: a member command is declared twice: {names}")
 
     @property
     def routes(self) -> list[Route]:
@@ -82,9 +96,14 @@ class GenericCRUDRouter(Generic[E, C, R]):
             "PATCH": self.patch,
             "DELETE": self.delete,
         }
+        member = self.collection + "/{id}"
         return [
             Route(self.collection, _by_method(on_collection), methods=list(on_collection)),
-            Route(self.collection + "/{id}", _by_method(on_member), methods=list(on_member)),
+            Route(member, _by_method(on_member), methods=list(on_member)),
+            *(
+                Route(f"{member}/{command.name}", self.command(command), methods=["POST"])
+                for command in self._resource.commands
+            ),
         ]
 
     # -- rendering -----------------------------------------------------------------
@@ -165,3 +184,22 @@ class GenericCRUDRouter(Generic[E, C, R]):
             lambda found: self._cases.delete(found, expected),
             lambda _: Response(status_code=204),
         )
+
+    def command(self, command: MemberCommand[E, Any]) -> Endpoint:
+        """The endpoint of one member command: its input from the body (none is ``{}``),
+        its outcome in the entity envelope.
+        """
+
+        async def run(request: Request) -> Response:
+            expected = self._expectation(request)
+            parsed = (await addressed(request, self._resource.name, JSON, body_optional=True)).bind(
+                lambda raw: raw.structured(command.input)
+            )
+            return await answer(
+                request,
+                parsed,
+                lambda call: self._commands.run(command, call.entity_id, call.body, expected),
+                self._entity,
+            )
+
+        return run
