@@ -18,6 +18,7 @@ from returns.result import Failure, Result
 from my_api.kernel.converter import CONVERTER, structure_input
 from my_api.kernel.errors import AppError, FieldError, InvalidInput
 from my_api.kernel.listing import Catalog
+from my_api.kernel.member_command import MemberCommand
 from my_api.kernel.merge_patch import merge_patch
 from my_api.kernel.table import EntityTable
 
@@ -43,6 +44,8 @@ class Resource(Generic[E, C, R]):
     sortable: frozenset[str] = frozenset()
     # Entity attributes never shown to clients.
     hidden: frozenset[str] = frozenset({"deleted_at"})
+    # State changes beyond CRUD, each served as POST {collection}/{id}/{name}.
+    commands: tuple[MemberCommand[E, Any], ...] = ()
 
     # Built once: cattrs generates the entity -> document function, hidden fields omitted.
     _render: Callable[[E], dict[str, Any]] = attrs.field(init=False, eq=False, repr=False)

@@ -86,3 +86,20 @@ async def read_object(
     if refused is not None:
         return Failure(refused)
     return parse_object(await request.body())
+
+
+async def read_object_or_nothing(
+    request: Request, accepted: tuple[str, ...]
+) -> Result[dict[str, Any], AppError]:
+    """Like ``read_object``, but no body at all reads as ``{}``.
+
+    For commands: one without input is sent bare (``POST .../cancel``), and one
+    whose DTO has required fields then answers 422 naming them.
+    """
+    raw = await request.body()
+    if not raw:
+        return Success({})
+    refused = media_type_error(request.headers.get("content-type"), accepted)
+    if refused is not None:
+        return Failure(refused)
+    return parse_object(raw)

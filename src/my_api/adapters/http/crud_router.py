@@ -1,76 +1,43 @@
 """GenericCRUDRouter: a resource declaration in, Starlette routes out.
 
-Every endpoint does three things: parse the request into values, call one
-use case, and hand the outcome to ``respond``. No endpoint knows which
-entity it serves.
+Every endpoint does three things: parse the request into values
+(``parsing.py``), call one use case, and hand the outcome to ``answer``
+(``responses.py``), which renders it or maps its failure to a problem. No
+endpoint knows which entity it serves. Besides CRUD, each member command the
+resource declares becomes ``POST {collection}/{id}/{name}``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Generic, TypeVar
-from uuid import UUID
 
 import attrs
 from returns.future import FutureResult
-from returns.io import IOResult
-from returns.result import Failure, Result, Success
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from my_api.adapters.http.body import JSON, MERGE_PATCH, read_object
-from my_api.adapters.http.etags import etag, if_match, if_none_match
-from my_api.adapters.http.json import json_response
-from my_api.adapters.http.problems import error_response
+from my_api.adapters.http.parsing import addressed, entity_id, expectation
 from my_api.adapters.http.query_language import parse_list_query
+from my_api.adapters.http.responses import answer, entity_response, listing_response, not_modified
 from my_api.application.crud import CrudUseCases, Listing
-from my_api.kernel import context
+from my_api.application.member_commands import MemberCommands
 from my_api.kernel.clock import Clock
-from my_api.kernel.converter import format_timestamp, structure_input
+from my_api.kernel.converter import structure_input
 from my_api.kernel.cursor import CursorCodec
 from my_api.kernel.entity import StoredEntity
-from my_api.kernel.errors import AppError, NotFound
-from my_api.kernel.io_edge import performed
-from my_api.kernel.keyset import Keyset
+from my_api.kernel.errors import AppError
 from my_api.kernel.listing import ListQuery
-from my_api.kernel.pagination import Page
+from my_api.kernel.member_command import MemberCommand
 from my_api.kernel.preconditions import Expectation
 
 E = TypeVar("E", bound=StoredEntity)
 C = TypeVar("C", bound=attrs.AttrsInstance)
 R = TypeVar("R", bound=attrs.AttrsInstance)
-T = TypeVar("T")
-A = TypeVar("A")
 
 API_PREFIX = "/api/v1"
-
-
-def respond(
-    request: Request, outcome: IOResult[T, AppError], render: Callable[[T], Response]
-) -> Response:
-    """The single place a pipeline's outcome becomes a response."""
-    result = performed(outcome)
-    if isinstance(result, Failure):
-        return error_response(result.failure(), request.url.path)
-    return render(result.unwrap())
-
-
-async def answer(
-    request: Request,
-    parsed: Result[A, AppError],
-    use_case: Callable[[A], FutureResult[T, AppError]],
-    render: Callable[[T], Response],
-) -> Response:
-    """Parsed input into one use case, its outcome into a response.
-
-    A parse failure answers at once, without entering a use case (or a unit of
-    work, or the database).
-    """
-    if isinstance(parsed, Failure):
-        return error_response(parsed.failure(), request.url.path)
-    return respond(request, await use_case(parsed.unwrap()), render)
-
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -83,7 +50,19 @@ def _by_method(endpoints: Mapping[str, Endpoint]) -> Endpoint:
     return dispatch
 
 
+@attrs.frozen
+class Listed(Generic[E]):
+    """A listing and the query that asked for it (its cursors are bound to that query)."""
+
+    query: ListQuery
+    listing: Listing[E]
+
+
 class GenericCRUDRouter(Generic[E, C, R]):
+    """``commands`` runs the resource's member commands; by default in the use cases'
+    own unit of work and clock.
+    """
+
     def __init__(
         self,
         use_cases: CrudUseCases[E, C, R],
@@ -91,14 +70,21 @@ class GenericCRUDRouter(Generic[E, C, R]):
         clock: Clock,
         require_if_match: bool,
         cursors: CursorCodec,
+        commands: MemberCommands[E] | None = None,
     ) -> None:
         self._cases = use_cases
         self._resource = use_cases.resource
         self._catalog = use_cases.resource.catalog
+        if commands is None:
+            commands = MemberCommands(use_cases.resource.table, use_cases.uow, use_cases.clock)
+        self._commands = commands
         self._cursors = cursors
         self._clock = clock
         self._require_if_match = require_if_match
         self.collection = f"{API_PREFIX}/{self._resource.name}"
+        names = [command.name for command in self._resource.commands]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self._resource.name}: a member command is declared twice: {names}")
 
     @property
     def routes(self) -> list[Route]:
@@ -110,131 +96,110 @@ class GenericCRUDRouter(Generic[E, C, R]):
             "PATCH": self.patch,
             "DELETE": self.delete,
         }
+        member = self.collection + "/{id}"
         return [
             Route(self.collection, _by_method(on_collection), methods=list(on_collection)),
-            Route(self.collection + "/{id}", _by_method(on_member), methods=list(on_member)),
+            Route(member, _by_method(on_member), methods=list(on_member)),
+            *(
+                Route(f"{member}/{command.name}", self.command(command), methods=["POST"])
+                for command in self._resource.commands
+            ),
         ]
 
     # -- rendering -----------------------------------------------------------------
 
-    def _envelope(self, entity: E, status_code: int = 200, **headers: str) -> Response:
-        document = {
-            "data": self._resource.view(entity),
-            "request_id": context.request_id.get(),
-            "timestamp": format_timestamp(self._clock()),
-        }
-        return json_response(document, status_code, {"ETag": etag(entity.version), **headers})
-
-    def _listing(self, query: ListQuery, listing: Listing[E]) -> Response:
-        items = [self._resource.view(entity) for entity in listing.items]
-        if isinstance(listing, Page):
-            return json_response(
-                {
-                    "items": items,
-                    "total": listing.total,
-                    "page": listing.request.page,
-                    "size": listing.request.size,
-                    "pages": listing.pages,
-                    "has_next": listing.has_next,
-                    "has_previous": listing.has_previous,
-                }
-            )
-        return json_response(
-            {
-                "items": items,
-                "next_cursor": self._cursor(listing.next_boundary, query, after=True),
-                "prev_cursor": self._cursor(listing.prev_boundary, query, after=False),
-            }
+    def _entity(
+        self, entity: E, status_code: int = 200, headers: Mapping[str, str] | None = None
+    ) -> Response:
+        return entity_response(
+            self._resource.view(entity),
+            entity.version,
+            now=self._clock(),
+            status_code=status_code,
+            headers=headers,
         )
 
-    def _cursor(
-        self, boundary: tuple[Any, ...] | None, query: ListQuery, *, after: bool
-    ) -> str | None:
-        if boundary is None:
-            return None
-        return self._cursors.encode(Keyset(boundary, after=after), query.fingerprint)
+    def _created(self, entity: E) -> Response:
+        return self._entity(entity, 201, {"Location": f"{self.collection}/{entity.id}"})
 
-    def _entity_id(self, request: Request) -> Result[UUID, AppError]:
-        raw: str = request.path_params["id"]
-        try:
-            return Success(UUID(raw))
-        except ValueError:
-            return Failure(NotFound(self._resource.name, raw))
+    def _listing(self, listed: Listed[E]) -> Response:
+        return listing_response(
+            listed.listing, self._resource.view, query=listed.query, cursors=self._cursors
+        )
 
     def _expectation(self, request: Request) -> Expectation:
-        return if_match(request.headers.get("if-match"), required=self._require_if_match)
+        return expectation(request, required=self._require_if_match)
 
     # -- endpoints -----------------------------------------------------------------
     # Parsing yields a Result; only parsed values reach a use case (see ``answer``).
 
     async def list(self, request: Request) -> Response:
+        def listed(query: ListQuery) -> FutureResult[Listed[E], AppError]:
+            return self._cases.list(query).map(lambda listing: Listed(query, listing))
+
         parsed = parse_list_query(request.query_params.multi_items(), self._catalog, self._cursors)
-        return await answer(
-            request,
-            parsed,
-            lambda query: self._cases.list(query).map(lambda listing: (query, listing)),
-            lambda found: self._listing(*found),
-        )
+        return await answer(request, parsed, listed, self._listing)
 
     async def create(self, request: Request) -> Response:
         parsed = (await read_object(request, JSON)).bind(
             lambda document: structure_input(document, self._resource.create)
         )
+        return await answer(request, parsed, self._cases.create, self._created)
+
+    async def get(self, request: Request) -> Response:
+        def fresh_or_not_modified(entity: E) -> Response:
+            unchanged = not_modified(request, entity.version)
+            return self._entity(entity) if unchanged is None else unchanged
+
+        parsed = entity_id(request, self._resource.name)
+        return await answer(request, parsed, self._cases.get, fresh_or_not_modified)
+
+    async def replace(self, request: Request) -> Response:
+        expected = self._expectation(request)
+        parsed = (await addressed(request, self._resource.name, JSON)).bind(
+            lambda raw: raw.structured(self._resource.replace)
+        )
         return await answer(
             request,
             parsed,
-            self._cases.create,
-            lambda entity: self._envelope(entity, 201, Location=f"{self.collection}/{entity.id}"),
-        )
-
-    async def get(self, request: Request) -> Response:
-        def render(entity: E) -> Response:
-            tag = etag(entity.version)
-            if if_none_match(request.headers.get("if-none-match"), tag):
-                return Response(status_code=304, headers={"ETag": tag})
-            return self._envelope(entity)
-
-        return await answer(request, self._entity_id(request), self._cases.get, render)
-
-    async def replace(self, request: Request) -> Response:
-        expectation = self._expectation(request)
-        parsed = await self._with_body(request, JSON)
-        return await answer(
-            request,
-            parsed.bind(
-                lambda found: structure_input(found[1], self._resource.replace).map(
-                    lambda dto: (found[0], dto)
-                )
-            ),
-            lambda found: self._cases.replace(found[0], found[1], expectation),
-            self._envelope,
+            lambda put: self._cases.replace(put.entity_id, put.body, expected),
+            self._entity,
         )
 
     async def patch(self, request: Request) -> Response:
-        expectation = self._expectation(request)
+        expected = self._expectation(request)
+        parsed = await addressed(request, self._resource.name, MERGE_PATCH)
         return await answer(
             request,
-            await self._with_body(request, MERGE_PATCH),
-            lambda found: self._cases.patch(found[0], found[1], expectation),
-            self._envelope,
+            parsed,
+            lambda patch: self._cases.patch(patch.entity_id, patch.body, expected),
+            self._entity,
         )
 
     async def delete(self, request: Request) -> Response:
-        expectation = self._expectation(request)
+        expected = self._expectation(request)
         return await answer(
             request,
-            self._entity_id(request),
-            lambda entity_id: self._cases.delete(entity_id, expectation),
+            entity_id(request, self._resource.name),
+            lambda found: self._cases.delete(found, expected),
             lambda _: Response(status_code=204),
         )
 
-    async def _with_body(
-        self, request: Request, accepted: tuple[str, ...]
-    ) -> Result[tuple[UUID, dict[str, Any]], AppError]:
-        """The id from the path, then the JSON body; an unknown id is a 404 unread."""
-        entity_id = self._entity_id(request)
-        if isinstance(entity_id, Failure):
-            return entity_id
-        return (await read_object(request, accepted)).map(
-            lambda document: (entity_id.unwrap(), document)
-        )
+    def command(self, command: MemberCommand[E, Any]) -> Endpoint:
+        """The endpoint of one member command: its input from the body (none is ``{}``),
+        its outcome in the entity envelope.
+        """
+
+        async def run(request: Request) -> Response:
+            expected = self._expectation(request)
+            parsed = (await addressed(request, self._resource.name, JSON, body_optional=True)).bind(
+                lambda raw: raw.structured(command.input)
+            )
+            return await answer(
+                request,
+                parsed,
+                lambda call: self._commands.run(command, call.entity_id, call.body, expected),
+                self._entity,
+            )
+
+        return run

@@ -128,8 +128,7 @@ def _operand(column: Column, operator: Operator, operand: str | list[str]) -> An
 
 
 def _list(scanner: Scanner) -> list[str]:
-    if scanner.peek("()"):
-        scanner.at += 2
+    if scanner.take("()"):
         return []
     return scanner.items(scanner.element)
 
@@ -153,9 +152,7 @@ def _field_param(catalog: Catalog, field: str, text: str) -> Specification:
 
 def _group_item(catalog: Catalog, scanner: Scanner) -> Specification:
     """``field.[not.]op.value``, or a nested ``[not.]or(...)`` / ``[not.]and(...)``."""
-    negated = False
-    if scanner.peek("not."):
-        negated, scanner.at = True, scanner.at + 4
+    negated = scanner.take("not.")
     name = scanner.word()
     if name in GROUPS and scanner.peek("("):
         group = _group(catalog, scanner, GROUPS[name][0])
@@ -164,8 +161,7 @@ def _group_item(catalog: Catalog, scanner: Scanner) -> Specification:
         raise InvalidQuery("not. must be followed by or(...) or and(...) here")
     column = _column(catalog, name)
     scanner.expect(".")
-    if scanner.peek("not."):
-        negated, scanner.at = True, scanner.at + 4
+    negated = scanner.take("not.")
     operator = _operator(scanner.word())
     scanner.expect(".")
     operand = _list(scanner) if operator is Operator.IN else scanner.element()
@@ -181,8 +177,7 @@ def _group_param(catalog: Catalog, key: str, text: str) -> Specification:
     junction, negated = GROUPS[key]
     scanner = Scanner(text)
     group = _group(catalog, scanner, junction)
-    if not scanner.done():
-        raise InvalidQuery(f"unexpected text after position {scanner.at}")
+    scanner.end()
     return NotSpecification(group) if negated else group
 
 

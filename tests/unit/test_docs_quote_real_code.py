@@ -1,0 +1,30 @@
+"""Code a guide says it quotes from a test is that test's code, character for character.
+
+A quoted block is a ```python fence right after a marker line naming the file
+it comes from, so the guide cannot drift from code that runs.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+QUOTE = re.compile(r"<!-- quoted verbatim from (\S+) .*?-->\n```python\n(.*?)```", re.DOTALL)
+GUIDES = ["docs/composing-pipelines.md"]
+
+
+def quotes(guide: str) -> list[tuple[str, str]]:
+    found = QUOTE.findall((ROOT / guide).read_text(encoding="utf-8"))
+    return [(source, code) for source, code in found]
+
+
+@pytest.mark.parametrize("guide", GUIDES)
+def test_every_quoted_block_is_verbatim_in_the_file_it_names(guide: str) -> None:
+    blocks = quotes(guide)
+
+    assert blocks, f"{guide} quotes no code"
+    for source, code in blocks:
+        assert code in (ROOT / source).read_text(encoding="utf-8"), (source, code[:80])
