@@ -9,7 +9,7 @@ import attrs
 from my_api.domain.item import DESCRIPTION, NAME, PRICE, QUANTITY, Item
 from my_api.kernel.resource import Resource
 from my_api.kernel.rules import to_cents
-from my_api.kernel.table import Column, ColumnType, EntityTable, TableMapping
+from my_api.kernel.table import EntityTable
 
 
 @attrs.frozen(kw_only=True)
@@ -32,23 +32,7 @@ class ItemReplace:
     quantity: int = attrs.field(validator=QUANTITY)
 
 
-ITEM_TABLE = EntityTable(
-    entity=Item,
-    mapping=TableMapping(
-        table="items",
-        columns=(
-            Column("id", ColumnType.UUID),
-            Column("name", ColumnType.TEXT),
-            Column("description", ColumnType.TEXT, nullable=True),
-            Column("price", ColumnType.DECIMAL),
-            Column("quantity", ColumnType.INTEGER),
-            Column("created_at", ColumnType.TIMESTAMP),
-            Column("updated_at", ColumnType.TIMESTAMP),
-            Column("version", ColumnType.INTEGER),
-            Column("deleted_at", ColumnType.TIMESTAMP, nullable=True),
-        ),
-    ),
-)
+ITEM_TABLE = EntityTable.of(Item, "items")
 
 ITEMS: Resource[Item, ItemCreate, ItemReplace] = Resource(
     name="items",
