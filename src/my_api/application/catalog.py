@@ -7,4 +7,4 @@ from typing import Any
 from my_api.application.items import ITEMS
 from my_api.kernel.resource import Resource
 
-RESOURCES: tuple[Resource[Any, Any, Any], ...] = (ITEMS,)
+RESOURCES: tuple[Resource[Any, Any], ...] = (ITEMS,)

@@ -39,7 +39,6 @@ from my_api.kernel.preconditions import Expectation
 
 E = TypeVar("E", bound=StoredEntity)
 C = TypeVar("C", bound=attrs.AttrsInstance)
-R = TypeVar("R", bound=attrs.AttrsInstance)
 T = TypeVar("T")
 A = TypeVar("A")
 
@@ -83,10 +82,10 @@ def _by_method(endpoints: Mapping[str, Endpoint]) -> Endpoint:
     return dispatch
 
 
-class GenericCRUDRouter(Generic[E, C, R]):
+class GenericCRUDRouter(Generic[E, C]):
     def __init__(
         self,
-        use_cases: CrudUseCases[E, C, R],
+        use_cases: CrudUseCases[E, C],
         *,
         clock: Clock,
         require_if_match: bool,
@@ -178,7 +177,7 @@ class GenericCRUDRouter(Generic[E, C, R]):
 
     async def create(self, request: Request) -> Response:
         parsed = (await read_object(request, JSON)).bind(
-            lambda document: structure_input(document, self._resource.create)
+            lambda document: structure_input(document, self._resource.dto)
         )
         return await answer(
             request,
@@ -202,7 +201,7 @@ class GenericCRUDRouter(Generic[E, C, R]):
         return await answer(
             request,
             parsed.bind(
-                lambda found: structure_input(found[1], self._resource.replace).map(
+                lambda found: structure_input(found[1], self._resource.dto).map(
                     lambda dto: (found[0], dto)
                 )
             ),
