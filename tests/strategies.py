@@ -140,13 +140,8 @@ def _payloads(draw: st.DrawFn) -> dict[str, Any]:
     return payload
 
 
-def create_payloads() -> st.SearchStrategy[dict[str, Any]]:
-    """Valid POST bodies (``ItemCreate``)."""
-    return _payloads()
-
-
-def replace_payloads() -> st.SearchStrategy[dict[str, Any]]:
-    """Valid PUT bodies (``ItemReplace``)."""
+def input_payloads() -> st.SearchStrategy[dict[str, Any]]:
+    """Valid POST and PUT bodies (``ItemInput``)."""
     return _payloads()
 
 

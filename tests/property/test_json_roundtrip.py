@@ -14,23 +14,22 @@ from hypothesis import strategies as st
 from returns.result import Failure, Success
 
 from my_api.adapters.http.body import parse_object
-from my_api.application.items import ITEMS, ItemCreate, ItemReplace
+from my_api.application.items import ITEMS, ItemInput
 from my_api.domain.item import Item
 from my_api.kernel.converter import CONVERTER, structure_each_field, structure_input
 from my_api.kernel.errors import InvalidInput
 from tests.strategies import (
     WRITABLE_FIELDS,
-    create_payloads,
+    input_payloads,
     invalid_payloads,
     items,
     json_body,
     rendered_price,
-    replace_payloads,
 )
 
 TWO_DECIMALS = re.compile(r"[1-9]\d{0,9}\.\d{2}|0\.\d{2}")
 
-dto_classes = st.sampled_from([ItemCreate, ItemReplace])
+dto_classes = st.just(ItemInput)
 
 
 def _over_the_wire(entity: Item) -> dict[str, Any]:
@@ -45,7 +44,7 @@ def test_an_entity_shown_to_a_client_and_sent_back_as_a_put_keeps_its_writable_f
     document = _over_the_wire(entity)
     payload = {name: document[name] for name in WRITABLE_FIELDS}
 
-    dto = structure_input(payload, ItemReplace).unwrap()
+    dto = structure_input(payload, ItemInput).unwrap()
 
     assert attrs.asdict(dto) == ITEMS.writable(entity)
     assert ITEMS.replaced(entity, dto) == entity
@@ -73,18 +72,18 @@ def test_a_price_is_always_shown_as_a_string_with_exactly_two_decimals(entity: I
     assert Decimal(shown) == entity.price
 
 
-@given(dto_classes, replace_payloads())
+@given(dto_classes, input_payloads())
 def test_a_dto_unstructured_and_structured_again_is_the_same_dto(
-    cls: type[ItemCreate] | type[ItemReplace], payload: dict[str, Any]
+    cls: type[ItemInput], payload: dict[str, Any]
 ) -> None:
     dto = structure_input(payload, cls).unwrap()
 
     assert structure_input(CONVERTER.unstructure(dto), cls) == Success(dto)
 
 
-@given(dto_classes, create_payloads())
+@given(dto_classes, input_payloads())
 def test_every_valid_payload_structures_to_a_dto_holding_its_values(
-    cls: type[ItemCreate] | type[ItemReplace], payload: dict[str, Any]
+    cls: type[ItemInput], payload: dict[str, Any]
 ) -> None:
     result = structure_input(payload, cls)
 
@@ -96,9 +95,9 @@ def test_every_valid_payload_structures_to_a_dto_holding_its_values(
     assert dto.quantity == payload["quantity"]
 
 
-@given(dto_classes, create_payloads())
+@given(dto_classes, input_payloads())
 def test_a_valid_payload_sent_as_json_structures_like_the_decoded_payload(
-    cls: type[ItemCreate] | type[ItemReplace], payload: dict[str, Any]
+    cls: type[ItemInput], payload: dict[str, Any]
 ) -> None:
     decoded = parse_object(json_body(payload)).unwrap()
 
@@ -107,7 +106,7 @@ def test_a_valid_payload_sent_as_json_structures_like_the_decoded_payload(
 
 @given(dto_classes, invalid_payloads())
 def test_a_payload_with_one_broken_field_is_invalid_input_naming_exactly_that_field(
-    cls: type[ItemCreate] | type[ItemReplace], case: tuple[dict[str, Any], str]
+    cls: type[ItemInput], case: tuple[dict[str, Any], str]
 ) -> None:
     payload, field = case
 
@@ -121,7 +120,7 @@ def test_a_payload_with_one_broken_field_is_invalid_input_naming_exactly_that_fi
 
 @given(dto_classes, invalid_payloads())
 def test_a_broken_payload_sent_as_json_is_refused_for_the_same_field(
-    cls: type[ItemCreate] | type[ItemReplace], case: tuple[dict[str, Any], str]
+    cls: type[ItemInput], case: tuple[dict[str, Any], str]
 ) -> None:
     payload, field = case
     decoded = parse_object(json_body(payload)).unwrap()
@@ -158,7 +157,7 @@ _any_json_scalar = st.one_of(
 
 @given(
     st.one_of(
-        st.tuples(dto_classes, create_payloads()),
+        st.tuples(dto_classes, input_payloads()),
         st.tuples(dto_classes, invalid_payloads().map(lambda broken: broken[0])),
         # Anything at all: several wrong fields, missing ones, values of any JSON kind.
         st.tuples(

@@ -34,7 +34,7 @@ from returns.result import Success
 
 from my_api.adapters.http.query_text import fingerprint
 from my_api.application.crud import CrudUseCases
-from my_api.application.items import ITEM_TABLE, ITEMS, ItemCreate, ItemReplace
+from my_api.application.items import ITEM_TABLE, ITEMS, ItemInput
 from my_api.domain.item import Item
 from my_api.kernel.clock import new_id, utc_now
 from my_api.kernel.cursor import CursorCodec
@@ -57,7 +57,7 @@ CODEC = CursorCodec(b"keyset-walk-test-secret")
 CATALOG = ITEMS.catalog
 MAX_INT32 = 2**31 - 1
 
-Items = CrudUseCases[Item, ItemCreate, ItemReplace]
+Items = CrudUseCases[Item, ItemInput]
 
 # -- data with many ties ---------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from tests.strategies import (
     WRITABLE_FIELDS,
-    create_payloads,
+    input_payloads,
     invalid_patches,
     json_body,
     patches,
@@ -61,7 +61,7 @@ def _shown(field: str, value: Any) -> Any:
 
 
 @settings(max_examples=25)
-@given(payload=create_payloads(), content_type=PATCH_TYPES)
+@given(payload=input_payloads(), content_type=PATCH_TYPES)
 async def test_an_empty_patch_returns_the_same_entity_and_writes_nothing(
     client: httpx2.AsyncClient,
     database: databases.Database,
@@ -80,7 +80,7 @@ async def test_an_empty_patch_returns_the_same_entity_and_writes_nothing(
 
 
 @settings(max_examples=25)
-@given(payload=create_payloads(), patch=patches(), content_type=PATCH_TYPES)
+@given(payload=input_payloads(), patch=patches(), content_type=PATCH_TYPES)
 async def test_a_patch_then_a_get_returns_the_patched_entity(
     client: httpx2.AsyncClient, payload: dict[str, Any], patch: dict[str, Any], content_type: str
 ) -> None:
@@ -106,7 +106,7 @@ async def test_a_patch_then_a_get_returns_the_patched_entity(
 
 
 @settings(max_examples=25)
-@given(payload=create_payloads(), case=invalid_patches(), content_type=PATCH_TYPES)
+@given(payload=input_payloads(), case=invalid_patches(), content_type=PATCH_TYPES)
 async def test_an_invalid_patch_is_422_naming_the_field_and_leaves_the_row_untouched(
     client: httpx2.AsyncClient,
     database: databases.Database,

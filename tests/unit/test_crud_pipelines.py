@@ -21,7 +21,7 @@ from returns.result import Failure, Result
 
 from my_api.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from my_api.application.crud import CrudUseCases
-from my_api.application.items import ITEM_TABLE, ITEMS, ItemCreate, ItemReplace
+from my_api.application.items import ITEM_TABLE, ITEMS, ItemInput
 from my_api.domain.item import Item
 from my_api.kernel.errors import (
     AppError,
@@ -46,9 +46,9 @@ E = TypeVar("E")
 T = TypeVar("T")
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
-LAMP = ItemCreate(name="Lamp", description="A desk lamp", price=Decimal("12.50"), quantity=3)
+LAMP = ItemInput(name="Lamp", description="A desk lamp", price=Decimal("12.50"), quantity=3)
 
-Items = CrudUseCases[Item, ItemCreate, ItemReplace]
+Items = CrudUseCases[Item, ItemInput]
 
 
 class ManualClock:
@@ -232,14 +232,14 @@ def _fields_and_codes(error: AppError) -> list[tuple[str, str]]:
     return [(e.field, e.code) for e in error.errors]
 
 
-def _replacement(**changes: Any) -> ItemReplace:
+def _replacement(**changes: Any) -> ItemInput:
     fields: dict[str, Any] = {
         "name": LAMP.name,
         "description": LAMP.description,
         "price": LAMP.price,
         "quantity": LAMP.quantity,
     }
-    return ItemReplace(**{**fields, **changes})
+    return ItemInput(**{**fields, **changes})
 
 
 # -- create and read -------------------------------------------------------------------

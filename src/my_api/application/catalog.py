@@ -15,7 +15,7 @@ from my_api.kernel.table import EntityTable
 class Resources:
     """The resources one service instance serves, in route order."""
 
-    all: tuple[Resource[Any, Any, Any], ...]
+    all: tuple[Resource[Any, Any], ...]
 
     @property
     def tables(self) -> tuple[EntityTable[Any], ...]:

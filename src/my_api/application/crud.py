@@ -27,14 +27,13 @@ from my_api.kernel.unit_of_work import UnitOfWork
 
 E = TypeVar("E", bound=StoredEntity)
 C = TypeVar("C", bound=attrs.AttrsInstance)
-R = TypeVar("R", bound=attrs.AttrsInstance)
 
 Repo = AsyncRepository[E, UUID]
 Listing: TypeAlias = Page[E] | KeysetPage[E]
 
 
 def create_entity(
-    repo: Repo[E], resource: Resource[E, C, R], dto: C, *, entity_id: UUID, now: datetime
+    repo: Repo[E], resource: Resource[E, C], dto: C, *, entity_id: UUID, now: datetime
 ) -> FutureResult[E, AppError]:
     return repo.add(resource.new(dto, entity_id=entity_id, now=now))
 
@@ -102,7 +101,7 @@ def _save(
     repo: Repo[E],
     current: E,
     candidate: E,
-    resource: Resource[E, C, R],
+    resource: Resource[E, C],
     expectation: Expectation,
     now: datetime,
 ) -> FutureResult[E, AppError]:
@@ -115,9 +114,9 @@ def _save(
 
 def replace_entity(
     repo: Repo[E],
-    resource: Resource[E, C, R],
+    resource: Resource[E, C],
     entity_id: UUID,
-    dto: R,
+    dto: C,
     expectation: Expectation,
     now: datetime,
 ) -> FutureResult[E, AppError]:
@@ -130,7 +129,7 @@ def replace_entity(
 
 def patch_entity(
     repo: Repo[E],
-    resource: Resource[E, C, R],
+    resource: Resource[E, C],
     entity_id: UUID,
     patch: Mapping[str, Any],
     expectation: Expectation,
@@ -162,10 +161,10 @@ def delete_entity(
 
 
 @attrs.frozen
-class CrudUseCases(Generic[E, C, R]):
+class CrudUseCases(Generic[E, C]):
     """The CRUD pipelines of one resource, each run in its own unit of work."""
 
-    resource: Resource[E, C, R]
+    resource: Resource[E, C]
     uow: UnitOfWork
     clock: Clock
     new_id: IdFactory
@@ -186,7 +185,7 @@ class CrudUseCases(Generic[E, C, R]):
         return self.uow.snapshot(lambda s: list_entities(s.repository(self.resource.table), query))
 
     def replace(
-        self, entity_id: UUID, dto: R, expectation: Expectation
+        self, entity_id: UUID, dto: C, expectation: Expectation
     ) -> FutureResult[E, AppError]:
         now = self.clock()
         return self.uow.atomically(

@@ -1,4 +1,4 @@
-"""The items resource, declared: DTOs and table mapping. Everything else is generic."""
+"""The items resource, declared: its input DTO and its table. Everything else is generic."""
 
 from __future__ import annotations
 
@@ -9,12 +9,17 @@ import attrs
 from my_api.domain.item import DESCRIPTION, NAME, PRICE, QUANTITY, Item
 from my_api.kernel.resource import Resource
 from my_api.kernel.rules import to_cents
-from my_api.kernel.table import Column, ColumnType, EntityTable, TableMapping
+from my_api.kernel.table import EntityTable
 
 
 @attrs.frozen(kw_only=True)
-class ItemCreate:
-    """POST body. ``description`` may be omitted."""
+class ItemInput:
+    """The body of POST and PUT (full replacement; PATCH merges into it).
+
+    ``description`` may be omitted, and then is null. Each field repeats its
+    entity attribute's annotation and rules (``Resource`` checks that the
+    annotations agree) because what a client may send is a decision of its own.
+    """
 
     name: str = attrs.field(validator=NAME)
     description: str | None = attrs.field(default=None, validator=DESCRIPTION)
@@ -22,39 +27,12 @@ class ItemCreate:
     quantity: int = attrs.field(validator=QUANTITY)
 
 
-@attrs.frozen(kw_only=True)
-class ItemReplace:
-    """PUT body (full replacement; PATCH merges into it). ``description`` may be omitted (null)."""
+ITEM_TABLE = EntityTable.of(Item, "items")
 
-    name: str = attrs.field(validator=NAME)
-    description: str | None = attrs.field(default=None, validator=DESCRIPTION)
-    price: Decimal = attrs.field(converter=to_cents, validator=PRICE)
-    quantity: int = attrs.field(validator=QUANTITY)
-
-
-ITEM_TABLE = EntityTable(
-    entity=Item,
-    mapping=TableMapping(
-        table="items",
-        columns=(
-            Column("id", ColumnType.UUID),
-            Column("name", ColumnType.TEXT),
-            Column("description", ColumnType.TEXT, nullable=True),
-            Column("price", ColumnType.DECIMAL),
-            Column("quantity", ColumnType.INTEGER),
-            Column("created_at", ColumnType.TIMESTAMP),
-            Column("updated_at", ColumnType.TIMESTAMP),
-            Column("version", ColumnType.INTEGER),
-            Column("deleted_at", ColumnType.TIMESTAMP, nullable=True),
-        ),
-    ),
-)
-
-ITEMS: Resource[Item, ItemCreate, ItemReplace] = Resource(
+ITEMS: Resource[Item, ItemInput] = Resource(
     name="items",
     table=ITEM_TABLE,
-    create=ItemCreate,
-    replace=ItemReplace,
+    dto=ItemInput,
     filterable=frozenset(
         {"id", "name", "description", "price", "quantity", "created_at", "updated_at"}
     ),

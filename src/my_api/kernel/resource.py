@@ -1,7 +1,7 @@
 """A resource declaration: everything the generics need to serve one entity.
 
-Declaring an entity, its DTOs and its table mapping is all a new resource
-takes; CRUD pipelines, SQL, routes and JSON come from ``shared/``.
+Declaring an entity, its input DTO and its table is all a new resource takes;
+CRUD pipelines, SQL, routes and JSON come from the generic packages.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from cattrs.gen import make_dict_unstructure_fn_from_attrs
 from returns.result import Failure, Result
 
 from my_api.kernel.converter import CONVERTER, structure_input
+from my_api.kernel.entity import BOOKKEEPING_FIELDS
 from my_api.kernel.errors import AppError, FieldError, InvalidInput
 from my_api.kernel.listing import Catalog
 from my_api.kernel.member_command import MemberCommand
@@ -24,21 +25,20 @@ from my_api.kernel.table import EntityTable
 
 E = TypeVar("E")
 C = TypeVar("C", bound=attrs.AttrsInstance)
-R = TypeVar("R", bound=attrs.AttrsInstance)
 
 
 @attrs.frozen
-class Resource(Generic[E, C, R]):
-    """``create`` is the POST body; ``replace`` the PUT body, which PATCH merges into.
+class Resource(Generic[E, C]):
+    """``dto`` is the body of POST and of PUT; PATCH merges into it.
 
-    Every DTO field must be an entity attribute of the same name; the
-    bookkeeping attributes (id, timestamps, version) belong to the generics.
+    Every DTO field must be an entity attribute of the same name and the same
+    annotation, checked at declaration; the bookkeeping attributes (id,
+    timestamps, version) belong to the generics.
     """
 
     name: str
     table: EntityTable[E]
-    create: type[C]
-    replace: type[R]
+    dto: type[C]
     # Fields clients may filter and sort lists on (declared, never inferred).
     filterable: frozenset[str] = frozenset()
     sortable: frozenset[str] = frozenset()
@@ -49,19 +49,22 @@ class Resource(Generic[E, C, R]):
 
     # Built once: cattrs generates the entity -> document function, hidden fields omitted.
     _render: Callable[[E], dict[str, Any]] = attrs.field(init=False, eq=False, repr=False)
-    # Built once: the create DTO's field names, read off each new DTO.
-    _create_fields: tuple[str, ...] = attrs.field(init=False, eq=False, repr=False)
+    # Built once: the DTO's field names, read off each DTO.
+    _dto_fields: tuple[str, ...] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         undeclared = (self.filterable | self.sortable) - set(self.table.mapping.names)
         if undeclared:
             raise ValueError(f"{self.name}: not columns of the table: {sorted(undeclared)}")
         entity = attrs.resolve_types(cast(type[attrs.AttrsInstance], self.table.entity))
+        dto = attrs.resolve_types(self.dto)
+        problems = dto_mismatches(entity, dto)
+        if problems:
+            raise ValueError(f"{self.name}: " + "; ".join(problems))
         shown = [field for field in attrs.fields(entity) if field.name not in self.hidden]
         render = make_dict_unstructure_fn_from_attrs(shown, entity, CONVERTER)
         object.__setattr__(self, "_render", render)
-        create_fields = tuple(field.name for field in attrs.fields(self.create))
-        object.__setattr__(self, "_create_fields", create_fields)
+        object.__setattr__(self, "_dto_fields", tuple(field.name for field in attrs.fields(dto)))
 
     @property
     def catalog(self) -> Catalog:
@@ -80,15 +83,15 @@ class Resource(Generic[E, C, R]):
             updated_at=now,
             version=1,
             deleted_at=None,
-            **{name: getattr(dto, name) for name in self._create_fields},
+            **{name: getattr(dto, name) for name in self._dto_fields},
         )
 
-    def replaced(self, current: E, dto: R) -> E:
+    def replaced(self, current: E, dto: C) -> E:
         return attrs.evolve(current, **attrs.asdict(dto, recurse=False))  # type: ignore[misc]
 
     def writable(self, entity: E) -> dict[str, Any]:
-        """The client-controlled state of ``entity``, as the ``replace`` DTO sees it."""
-        return {field.name: getattr(entity, field.name) for field in attrs.fields(self.replace)}
+        """The client-controlled state of ``entity``, as the DTO sees it."""
+        return {name: getattr(entity, name) for name in self._dto_fields}
 
     def patched(self, current: E, patch: Mapping[str, Any]) -> Result[E, AppError]:
         """Apply a JSON merge patch to the client-visible state, validated like a PUT.
@@ -96,7 +99,7 @@ class Resource(Generic[E, C, R]):
         Unknown keys are reported even when null: merging alone would drop
         ``{"bogus": null}`` silently.
         """
-        known = attrs.fields_dict(self.replace)
+        known = self._dto_fields
         unknown = [
             FieldError(name, "is not a known field", "unknown_field")
             for name in patch
@@ -106,7 +109,7 @@ class Resource(Generic[E, C, R]):
             CONVERTER.unstructure(self.writable(current)),
             {name: value for name, value in patch.items() if name in known},
         )
-        structured = structure_input(document, self.replace)
+        structured = structure_input(document, self.dto)
         if unknown:
             errors = structured.failure().errors if isinstance(structured, Failure) else ()
             return Failure(InvalidInput((*unknown, *errors)))
@@ -115,3 +118,44 @@ class Resource(Generic[E, C, R]):
     def view(self, entity: E) -> dict[str, Any]:
         """The JSON-ready representation clients see."""
         return self._render(entity)
+
+
+def dto_mismatches(entity: type[attrs.AttrsInstance], dto: type[attrs.AttrsInstance]) -> list[str]:
+    """Why ``dto`` cannot feed ``entity`` (annotations resolved): each problem names its field.
+
+    A DTO field must be a client-controlled entity attribute with the same
+    annotation, and every other client-controlled attribute needs a default,
+    or ``Resource.new`` could not build the entity.
+    """
+    attributes = attrs.fields_dict(entity)
+    fields = attrs.fields_dict(dto)
+    problems = [_field_problem(entity, dto, field, attributes) for field in fields.values()]
+    problems += [
+        f"{entity.__name__}.{name} has no default and is not a field of {dto.__name__}"
+        for name, attribute in attributes.items()
+        if name not in fields
+        and name not in BOOKKEEPING_FIELDS
+        and attribute.default is attrs.NOTHING
+    ]
+    return [problem for problem in problems if problem is not None]
+
+
+def _field_problem(
+    entity: type[Any], dto: type[Any], field: attrs.Attribute[Any], attributes: Mapping[str, Any]
+) -> str | None:
+    spelled = f"{dto.__name__}.{field.name}"
+    if field.name in BOOKKEEPING_FIELDS:
+        return f"{spelled} is a bookkeeping attribute, which only the generics set"
+    attribute = attributes.get(field.name)
+    if attribute is None:
+        return f"{spelled} is not an attribute of {entity.__name__}"
+    if field.type != attribute.type:
+        return (
+            f"{spelled} is annotated {_spelling(field.type)}, but "
+            f"{entity.__name__}.{field.name} is {_spelling(attribute.type)}"
+        )
+    return None
+
+
+def _spelling(annotation: Any) -> str:
+    return annotation.__name__ if isinstance(annotation, type) else repr(annotation)

@@ -35,7 +35,6 @@ from my_api.kernel.preconditions import Expectation
 
 E = TypeVar("E", bound=StoredEntity)
 C = TypeVar("C", bound=attrs.AttrsInstance)
-R = TypeVar("R", bound=attrs.AttrsInstance)
 
 API_PREFIX = "/api/v1"
 
@@ -58,14 +57,14 @@ class Listed(Generic[E]):
     listing: Listing[E]
 
 
-class GenericCRUDRouter(Generic[E, C, R]):
+class GenericCRUDRouter(Generic[E, C]):
     """``commands`` runs the resource's member commands; by default in the use cases'
     own unit of work and clock.
     """
 
     def __init__(
         self,
-        use_cases: CrudUseCases[E, C, R],
+        use_cases: CrudUseCases[E, C],
         *,
         clock: Clock,
         require_if_match: bool,
@@ -142,7 +141,7 @@ class GenericCRUDRouter(Generic[E, C, R]):
 
     async def create(self, request: Request) -> Response:
         parsed = (await read_object(request, JSON)).bind(
-            lambda document: structure_input(document, self._resource.create)
+            lambda document: structure_input(document, self._resource.dto)
         )
         return await answer(request, parsed, self._cases.create, self._created)
 
@@ -157,7 +156,7 @@ class GenericCRUDRouter(Generic[E, C, R]):
     async def replace(self, request: Request) -> Response:
         expected = self._expectation(request)
         parsed = (await addressed(request, self._resource.name, JSON)).bind(
-            lambda raw: raw.structured(self._resource.replace)
+            lambda raw: raw.structured(self._resource.dto)
         )
         return await answer(
             request,
