@@ -18,6 +18,7 @@ from my_api.application.items import ITEMS, ItemInput
 from my_api.domain.item import Item
 from my_api.kernel.converter import CONVERTER, structure_each_field, structure_input
 from my_api.kernel.errors import InvalidInput
+from my_api.kernel.rules import integer, text
 from tests.strategies import (
     WRITABLE_FIELDS,
     input_payloads,
@@ -138,11 +139,13 @@ def _to_cents(units: int) -> int:
 @attrs.frozen(kw_only=True)
 class _Cents:
     """What a future DTO may have and the item DTOs do not: a converter that changes
-    its value again when applied twice, a factory default, plain attrs validators.
+    its value again when applied twice, a factory default, rules checked after conversion.
     """
 
-    amount: int = attrs.field(converter=_to_cents, validator=attrs.validators.le(10_000))
-    label: str = attrs.field(factory=lambda: "none", validator=attrs.validators.max_len(4))
+    amount: int = attrs.field(
+        converter=_to_cents, validator=integer(minimum=-(2**63), maximum=10_000)
+    )
+    label: str = attrs.field(factory=lambda: "none", validator=text(min_length=0, max_length=4))
 
 
 _any_json_scalar = st.one_of(
@@ -189,7 +192,7 @@ def test_the_one_pass_shortcut_gives_the_field_by_field_answer(
         st.dictionaries(st.sampled_from(["amount", "label", "bogus"]), _any_json_scalar),
     )
 )
-def test_the_shortcut_agrees_on_converters_defaults_and_plain_validators(
+def test_the_shortcut_agrees_on_converters_defaults_and_rules_after_conversion(
     payload: dict[str, Any],
 ) -> None:
     assert repr(structure_input(payload, _Cents)) == repr(structure_each_field(payload, _Cents))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -14,8 +16,13 @@ from returns.result import Failure, Success
 
 from my_api.adapters.http.body import parse_object
 from my_api.application.items import ItemInput
-from my_api.kernel.converter import CONVERTER, format_timestamp, structure_input
-from my_api.kernel.errors import InvalidInput
+from my_api.kernel.converter import (
+    CONVERTER,
+    format_timestamp,
+    structure_each_field,
+    structure_input,
+)
+from my_api.kernel.errors import FieldError, InvalidInput
 from my_api.kernel.rules import RuleViolation
 
 VALID: dict[str, Any] = {"name": "Lamp", "description": None, "price": "12.50", "quantity": 3}
@@ -158,6 +165,47 @@ def test_a_refusal_says_why_in_words_as_well_as_in_a_code() -> None:
     (error,) = result.failure().errors
     assert error.message
     assert error.message != error.code
+
+
+# -- what is the client's mistake and what is a bug ---------------------------------------
+
+
+def _broken_rule(_: object, _attribute: attrs.Attribute[Any], value: object) -> None:
+    """A rule with a bug: it compares text with a number."""
+    if value < 3:  # type: ignore[operator]  # the bug under test
+        raise RuleViolation("too_small", "must be at least 3")
+
+
+@attrs.frozen(kw_only=True)
+class _BuggyRule:
+    label: str = attrs.field(validator=_broken_rule)
+
+
+@attrs.frozen(kw_only=True)
+class _PlainAttrsCheck:
+    label: str = attrs.field(validator=attrs.validators.max_len(4))
+
+
+@pytest.mark.parametrize("structure", [structure_input, structure_each_field])
+def test_a_bug_inside_a_validator_propagates_instead_of_becoming_invalid_input(
+    structure: Callable[[dict[str, Any], type[_BuggyRule]], object],
+) -> None:
+    with pytest.raises(TypeError, match="not supported between"):
+        structure({"label": "lamp"}, _BuggyRule)
+
+
+@pytest.mark.parametrize("structure", [structure_input, structure_each_field])
+def test_only_a_rule_violation_refuses_a_value_so_a_plain_attrs_check_is_not_a_422(
+    structure: Callable[[dict[str, Any], type[_PlainAttrsCheck]], object],
+) -> None:
+    with pytest.raises(ValueError, match="Length of 'label' must be <= 4"):
+        structure({"label": "too long"}, _PlainAttrsCheck)
+
+
+def test_a_payload_missing_a_required_field_is_invalid_input_not_a_constructor_error() -> None:
+    assert structure_input({"name": "Lamp", "price": "1.00"}, ItemInput) == Failure(
+        InvalidInput((FieldError("quantity", "is required", "required"),))
+    )
 
 
 # -- unstructuring -------------------------------------------------------------------

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Generic, TypeAlias, TypeVar
+from functools import partial
+from typing import Any, Generic, TypeAlias, TypeVar, cast
 from uuid import UUID
 
 import attrs
 from returns.future import FutureResult
+from returns.pipeline import flow
+from returns.pointfree import bind, bind_result, map_
+from returns.result import Result
 
 from my_api.kernel.clock import Clock, IdFactory
 from my_api.kernel.entity import StoredEntity
@@ -32,6 +36,20 @@ Repo = AsyncRepository[E, UUID]
 Listing: TypeAlias = Page[E] | KeysetPage[E]
 
 
+@attrs.frozen
+class Change(Generic[E]):
+    """A write in the making: the live entity and the state it is to take."""
+
+    current: E
+    successor: E
+
+
+def _evolved(entity: E, **changes: Any) -> E:
+    # Known here only as a StoredEntity (a Protocol), every entity is an attrs class.
+    evolved: E = attrs.evolve(cast(Any, entity), **changes)
+    return evolved
+
+
 def create_entity(
     repo: Repo[E], resource: Resource[E, C], dto: C, *, entity_id: UUID, now: datetime
 ) -> FutureResult[E, AppError]:
@@ -48,11 +66,11 @@ def list_entities(repo: Repo[E], query: ListQuery) -> FutureResult[Listing[E], A
 def offset_page(
     repo: Repo[E], query: ListQuery, request: PageRequest
 ) -> FutureResult[Listing[E], AppError]:
-    return repo.count(query.filter).bind(
-        lambda total: repo.list(
-            query.filter, query.sort, limit=request.size, offset=request.offset
-        ).map(lambda items: Page(items=items, total=total, request=request))
-    )
+    def items_counted(total: int) -> FutureResult[Listing[E], AppError]:
+        listed = repo.list(query.filter, query.sort, limit=request.size, offset=request.offset)
+        return listed.map(lambda items: Page(items=items, total=total, request=request))
+
+    return flow(repo.count(query.filter), bind(items_counted))
 
 
 def keyset_page(
@@ -74,42 +92,50 @@ def keyset_page(
             return KeysetPage(items, last if more else None, first if keyset else None)
         return KeysetPage(items, last, first if more else None)
 
+    def window_or_first_page(rows: Sequence[E]) -> FutureResult[Listing[E], AppError]:
+        # Walking back can find nothing before the boundary (those rows were deleted
+        # since): the first page is then the page before, not a dead end.
+        if rows:
+            return FutureResult.from_value(window(rows))
+        return keyset_page(repo, query, KeysetRequest(request.limit))
+
     listed = repo.list(query.filter, query.sort, limit=request.limit + 1, keyset=keyset)
     if forward:
         return listed.map(window)
-    # Walking back can find nothing before the boundary (those rows were deleted
-    # since): the first page is then the page before, not a dead end.
-    return listed.bind(
-        lambda rows: (
-            FutureResult.from_value(window(rows))
-            if rows
-            else keyset_page(repo, query, KeysetRequest(request.limit))
-        )
-    )
+    return listed.bind(window_or_first_page)
 
 
 def _current(repo: Repo[E], entity_id: UUID, expectation: Expectation) -> FutureResult[E, AppError]:
     """The live entity, once the client's ``If-Match`` (if any) has been honoured."""
-    return (
-        FutureResult.from_result(expectation.demanded())
-        .bind(lambda _: repo.get(entity_id))
-        .bind_result(expectation.check)
+
+    def live(_: None) -> FutureResult[E, AppError]:
+        return repo.get(entity_id)
+
+    return flow(
+        FutureResult.from_result(expectation.demanded()), bind(live), bind_result(expectation.check)
     )
+
+
+def _store(
+    repo: Repo[E], change: Change[E], expectation: Expectation, now: datetime
+) -> FutureResult[E, AppError]:
+    """Write the successor by compare-and-set on the current version, stamped as a new version."""
+    current = change.current
+    stamped = _evolved(change.successor, updated_at=now, version=current.version + 1)
+    return repo.update(stamped, expected_version=current.version).alt(expectation.lost_race)
 
 
 def _save(
     repo: Repo[E],
-    current: E,
-    candidate: E,
     resource: Resource[E, C],
+    change: Change[E],
     expectation: Expectation,
     now: datetime,
 ) -> FutureResult[E, AppError]:
-    """Write ``candidate`` over ``current`` by compare-and-set; a no-op writes nothing."""
-    if resource.writable(candidate) == resource.writable(current):
-        return FutureResult.from_value(current)
-    stamped = attrs.evolve(candidate, updated_at=now, version=current.version + 1)  # type: ignore[misc]
-    return repo.update(stamped, expected_version=current.version).alt(expectation.lost_race)
+    """``_store`` the change, unless it leaves the client's state as it was: that writes nothing."""
+    if resource.writable(change.successor) == resource.writable(change.current):
+        return FutureResult.from_value(change.current)
+    return _store(repo, change, expectation, now)
 
 
 def replace_entity(
@@ -120,11 +146,13 @@ def replace_entity(
     expectation: Expectation,
     now: datetime,
 ) -> FutureResult[E, AppError]:
-    return _current(repo, entity_id, expectation).bind(
-        lambda current: _save(
-            repo, current, resource.replaced(current, dto), resource, expectation, now
-        )
-    )
+    def replacement(current: E) -> Change[E]:
+        return Change(current, resource.replaced(current, dto))
+
+    def save(change: Change[E]) -> FutureResult[E, AppError]:
+        return _save(repo, resource, change, expectation, now)
+
+    return flow(_current(repo, entity_id, expectation), map_(replacement), bind(save))
 
 
 def patch_entity(
@@ -135,28 +163,28 @@ def patch_entity(
     expectation: Expectation,
     now: datetime,
 ) -> FutureResult[E, AppError]:
-    return _current(repo, entity_id, expectation).bind(
-        lambda current: FutureResult.from_result(resource.patched(current, patch)).bind(
-            lambda candidate: _save(repo, current, candidate, resource, expectation, now)
-        )
-    )
+    def patched(current: E) -> Result[Change[E], AppError]:
+        return resource.patched(current, patch).map(partial(Change, current))
+
+    def save(change: Change[E]) -> FutureResult[E, AppError]:
+        return _save(repo, resource, change, expectation, now)
+
+    return flow(_current(repo, entity_id, expectation), bind_result(patched), bind(save))
 
 
 def delete_entity(
     repo: Repo[E], entity_id: UUID, expectation: Expectation, now: datetime
 ) -> FutureResult[None, AppError]:
     """Soft delete: the row stays, marked ``deleted_at``; it is a write like any other."""
-    return _current(repo, entity_id, expectation).bind(
-        lambda current: (
-            repo.update(
-                attrs.evolve(  # type: ignore[misc]
-                    current, deleted_at=now, updated_at=now, version=current.version + 1
-                ),
-                expected_version=current.version,
-            )
-            .alt(expectation.lost_race)
-            .map(lambda _: None)
-        )
+
+    def deletion(current: E) -> Change[E]:
+        return Change(current, _evolved(current, deleted_at=now))
+
+    def store(change: Change[E]) -> FutureResult[E, AppError]:
+        return _store(repo, change, expectation, now)
+
+    return flow(
+        _current(repo, entity_id, expectation), map_(deletion), bind(store), map_(lambda _: None)
     )
 
 

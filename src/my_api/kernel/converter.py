@@ -4,6 +4,13 @@ Hooks are strict: JSON ``123`` is not a string and ``"7"`` is not an integer.
 ``structure_input`` checks each declared field on its own (type, then the
 field's domain rule) so a client learns about all its mistakes at once, not
 only the first one attrs would raise.
+
+A value is refused only by a ``RuleViolation``, raised by a structure hook of
+ours, a converter or a validator (``kernel/rules.py``): that is how this code
+base says "bad value". Any other exception (a TypeError inside a validator, a
+plain ``attrs.validators`` check, a cattrs hook for a type we never
+registered) is a bug, not the client's mistake, and propagates to the 500
+handler instead of becoming a 422.
 """
 
 from __future__ import annotations
@@ -98,10 +105,16 @@ class _FieldPlan:
     required: bool
 
 
+@attrs.frozen
+class _Plan:
+    fields: dict[str, _FieldPlan]
+    required: frozenset[str]
+
+
 @cache
-def _plan(cls: Hashable) -> dict[str, _FieldPlan]:
+def _plan(cls: Hashable) -> _Plan:
     resolved = attrs.resolve_types(cast(type[attrs.AttrsInstance], cls))
-    return {
+    fields = {
         field.name: _FieldPlan(
             type=field.type,
             structure=CONVERTER.get_structure_hook(field.type),
@@ -112,28 +125,30 @@ def _plan(cls: Hashable) -> dict[str, _FieldPlan]:
         )
         for field in attrs.fields(resolved)
     }
+    return _Plan(fields, frozenset(name for name, field in fields.items() if field.required))
 
 
 def structure_input(payload: Mapping[str, Any], cls: type[T]) -> Result[T, InvalidInput]:
     """Build ``cls`` from a decoded JSON object, or list every field that is wrong.
 
-    A valid object, the common case, costs one pass: each value goes through
-    its type's hook, then ``cls`` converts and validates as attrs always does.
-    Only when that fails are the fields checked one by one, so that a client
-    hears about every mistake at once, not only the first.
+    A complete payload with known keys only, the common case, costs one pass:
+    each value goes through its type's hook, then ``cls`` converts and
+    validates as attrs always does. Only when a rule refuses a value are the
+    fields checked one by one, so that a client hears about every mistake at
+    once, not only the first.
     """
     plan = _plan(cast(Hashable, cls))
-    if payload.keys() <= plan.keys():
+    if plan.required <= payload.keys() <= plan.fields.keys():
         try:
             return Success(
                 cls(
                     **{
-                        name: plan[name].structure(value, plan[name].type)
+                        name: plan.fields[name].structure(value, plan.fields[name].type)
                         for name, value in payload.items()
                     }
                 )
             )
-        except (ValueError, TypeError):  # RuleViolation is a ValueError
+        except RuleViolation:
             pass
     return structure_each_field(payload, cls)
 
@@ -144,7 +159,7 @@ def structure_each_field(payload: Mapping[str, Any], cls: type[T]) -> Result[T, 
     This is the definition; ``structure_input`` only takes a shortcut to the
     same answer when nothing is wrong (a property test holds them equal).
     """
-    plan = _plan(cast(Hashable, cls))
+    plan = _plan(cast(Hashable, cls)).fields
     errors = [
         FieldError(name, "is not a known field", "unknown_field")
         for name in payload
@@ -165,9 +180,6 @@ def structure_each_field(payload: Mapping[str, Any], cls: type[T]) -> Result[T, 
                 field.validate(None, field.attribute, converted)
         except RuleViolation as violation:
             errors.append(FieldError(name, violation.message, violation.code))
-        except (ValueError, TypeError) as error:
-            # A plain attrs validator (not one of domain/rules.py) still names its field.
-            errors.append(FieldError(name, str(error) or "is not valid", "invalid"))
         else:
             values[name] = value
     if errors:
