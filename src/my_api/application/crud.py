@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import partial
-from typing import Any, Generic, TypeAlias, TypeVar, cast
+from typing import Any, Generic, TypeAlias, TypeVar
 from uuid import UUID
 
 import attrs
@@ -19,6 +19,7 @@ from returns.pipeline import flow
 from returns.pointfree import bind, bind_result, map_
 from returns.result import Result
 
+from my_api.application.writes import Change, current_entity, evolved, store
 from my_api.kernel.clock import Clock, IdFactory
 from my_api.kernel.entity import StoredEntity
 from my_api.kernel.errors import AppError
@@ -34,20 +35,6 @@ C = TypeVar("C", bound=attrs.AttrsInstance)
 
 Repo = AsyncRepository[E, UUID]
 Listing: TypeAlias = Page[E] | KeysetPage[E]
-
-
-@attrs.frozen
-class Change(Generic[E]):
-    """A write in the making: the live entity and the state it is to take."""
-
-    current: E
-    successor: E
-
-
-def _evolved(entity: E, **changes: Any) -> E:
-    # Known here only as a StoredEntity (a Protocol), every entity is an attrs class.
-    evolved: E = attrs.evolve(cast(Any, entity), **changes)
-    return evolved
 
 
 def create_entity(
@@ -105,26 +92,6 @@ def keyset_page(
     return listed.bind(window_or_first_page)
 
 
-def _current(repo: Repo[E], entity_id: UUID, expectation: Expectation) -> FutureResult[E, AppError]:
-    """The live entity, once the client's ``If-Match`` (if any) has been honoured."""
-
-    def live(_: None) -> FutureResult[E, AppError]:
-        return repo.get(entity_id)
-
-    return flow(
-        FutureResult.from_result(expectation.demanded()), bind(live), bind_result(expectation.check)
-    )
-
-
-def _store(
-    repo: Repo[E], change: Change[E], expectation: Expectation, now: datetime
-) -> FutureResult[E, AppError]:
-    """Write the successor by compare-and-set on the current version, stamped as a new version."""
-    current = change.current
-    stamped = _evolved(change.successor, updated_at=now, version=current.version + 1)
-    return repo.update(stamped, expected_version=current.version).alt(expectation.lost_race)
-
-
 def _save(
     repo: Repo[E],
     resource: Resource[E, C],
@@ -132,10 +99,10 @@ def _save(
     expectation: Expectation,
     now: datetime,
 ) -> FutureResult[E, AppError]:
-    """``_store`` the change, unless it leaves the client's state as it was: that writes nothing."""
+    """``store`` the change, unless it leaves the client's state as it was: that writes nothing."""
     if resource.writable(change.successor) == resource.writable(change.current):
         return FutureResult.from_value(change.current)
-    return _store(repo, change, expectation, now)
+    return store(repo, change, expectation, now)
 
 
 def replace_entity(
@@ -152,7 +119,7 @@ def replace_entity(
     def save(change: Change[E]) -> FutureResult[E, AppError]:
         return _save(repo, resource, change, expectation, now)
 
-    return flow(_current(repo, entity_id, expectation), map_(replacement), bind(save))
+    return flow(current_entity(repo, entity_id, expectation), map_(replacement), bind(save))
 
 
 def patch_entity(
@@ -169,7 +136,7 @@ def patch_entity(
     def save(change: Change[E]) -> FutureResult[E, AppError]:
         return _save(repo, resource, change, expectation, now)
 
-    return flow(_current(repo, entity_id, expectation), bind_result(patched), bind(save))
+    return flow(current_entity(repo, entity_id, expectation), bind_result(patched), bind(save))
 
 
 def delete_entity(
@@ -178,13 +145,16 @@ def delete_entity(
     """Soft delete: the row stays, marked ``deleted_at``; it is a write like any other."""
 
     def deletion(current: E) -> Change[E]:
-        return Change(current, _evolved(current, deleted_at=now))
+        return Change(current, evolved(current, deleted_at=now))
 
-    def store(change: Change[E]) -> FutureResult[E, AppError]:
-        return _store(repo, change, expectation, now)
+    def save(change: Change[E]) -> FutureResult[E, AppError]:
+        return store(repo, change, expectation, now)
 
     return flow(
-        _current(repo, entity_id, expectation), map_(deletion), bind(store), map_(lambda _: None)
+        current_entity(repo, entity_id, expectation),
+        map_(deletion),
+        bind(save),
+        map_(lambda _: None),
     )
 
 

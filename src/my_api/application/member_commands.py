@@ -16,12 +16,12 @@ from uuid import UUID
 import attrs
 from returns.future import FutureResult
 
+from my_api.application.writes import Change, current_entity, evolved, store
 from my_api.kernel.clock import Clock
 from my_api.kernel.entity import StoredEntity
 from my_api.kernel.errors import AppError
 from my_api.kernel.member_command import MemberCommand
 from my_api.kernel.preconditions import Expectation
-from my_api.kernel.repository import AsyncRepository
 from my_api.kernel.table import EntityTable
 from my_api.kernel.unit_of_work import Session, UnitOfWork
 
@@ -29,38 +29,20 @@ E = TypeVar("E", bound=StoredEntity)
 D = TypeVar("D")
 
 
-def current_entity(
-    repo: AsyncRepository[E, UUID], entity_id: UUID, expectation: Expectation
-) -> FutureResult[E, AppError]:
-    """The live entity, once the client's ``If-Match`` (if any) has been honoured."""
-    return (
-        FutureResult.from_result(expectation.demanded())
-        .bind(lambda _: repo.get(entity_id))
-        .bind_result(expectation.check)
-    )
-
-
-def stored_over(
-    repo: AsyncRepository[E, UUID],
-    current: E,
-    candidate: E,
-    expectation: Expectation,
-    now: datetime,
-) -> FutureResult[E, AppError]:
-    """``candidate`` written over ``current`` by compare-and-set.
-
-    The bookkeeping is the generics' own, whatever the step returned: a step
-    cannot move the entity to another id or bring it back from deletion.
+def pinned(current: E, candidate: E) -> Change[E]:
+    """The step's candidate as the successor of ``current``, with the bookkeeping the
+    generics own: a step cannot move the entity to another id or bring it back from
+    deletion.
     """
-    stamped = attrs.evolve(  # type: ignore[misc]
-        candidate,
-        id=current.id,
-        created_at=current.created_at,
-        deleted_at=current.deleted_at,
-        updated_at=now,
-        version=current.version + 1,
+    return Change(
+        current,
+        evolved(
+            candidate,
+            id=current.id,
+            created_at=current.created_at,
+            deleted_at=current.deleted_at,
+        ),
     )
-    return repo.update(stamped, expected_version=current.version).alt(expectation.lost_race)
 
 
 def run_member_command(
@@ -76,7 +58,7 @@ def run_member_command(
 
     def step_then_store(current: E) -> FutureResult[E, AppError]:
         return command.step(session, current, dto, now).bind(
-            lambda candidate: stored_over(repo, current, candidate, expectation, now)
+            lambda candidate: store(repo, pinned(current, candidate), expectation, now)
         )
 
     return current_entity(repo, entity_id, expectation).bind(step_then_store)

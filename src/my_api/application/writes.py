@@ -1,0 +1,60 @@
+"""The steps every write shares: load the live entity honouring ``If-Match``, and
+store its successor by compare-and-set. CRUD pipelines (``crud.py``) and member
+commands (``member_commands.py``) are both built from them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, TypeVar, cast
+from uuid import UUID
+
+import attrs
+from returns.future import FutureResult
+from returns.pipeline import flow
+from returns.pointfree import bind, bind_result
+
+from my_api.kernel.entity import StoredEntity
+from my_api.kernel.errors import AppError
+from my_api.kernel.preconditions import Expectation
+from my_api.kernel.repository import AsyncRepository
+
+E = TypeVar("E", bound=StoredEntity)
+
+
+@attrs.frozen
+class Change(Generic[E]):
+    """A write in the making: the live entity and the state it is to take."""
+
+    current: E
+    successor: E
+
+
+def evolved(entity: E, **changes: Any) -> E:
+    # Known here only as a StoredEntity (a Protocol), every entity is an attrs class.
+    changed: E = attrs.evolve(cast(Any, entity), **changes)
+    return changed
+
+
+def current_entity(
+    repo: AsyncRepository[E, UUID], entity_id: UUID, expectation: Expectation
+) -> FutureResult[E, AppError]:
+    """The live entity, once the client's ``If-Match`` (if any) has been honoured."""
+
+    def live(_: None) -> FutureResult[E, AppError]:
+        return repo.get(entity_id)
+
+    return flow(
+        FutureResult.from_result(expectation.demanded()), bind(live), bind_result(expectation.check)
+    )
+
+
+def store(
+    repo: AsyncRepository[E, UUID], change: Change[E], expectation: Expectation, now: datetime
+) -> FutureResult[E, AppError]:
+    """Write the successor by compare-and-set on the current version, stamped as a new
+    version. No row back is a lost race: 412 if ``If-Match`` named versions, else 409.
+    """
+    current = change.current
+    stamped = evolved(change.successor, updated_at=now, version=current.version + 1)
+    return repo.update(stamped, expected_version=current.version).alt(expectation.lost_race)
