@@ -72,6 +72,5 @@ async def _release_reset(_: asyncpg.Connection[Any]) -> None:
     (a cancelled request) itself, but skips its default reset query
     (``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL``): one
     more round trip per request. This service leaves no other session state
-    behind: no LISTEN, no SET, no cursors, and the migration runner unlocks
-    its advisory lock itself.
+    behind: no LISTEN, no SET, no cursors, no advisory locks.
     """
