@@ -10,6 +10,7 @@ import pytest
 from lagom import Container
 from returns.future import FutureResult
 
+from my_api.bootstrap import provides
 from my_api.kernel.errors import AppError
 from my_api.kernel.unit_of_work import UnitOfWork
 from tests.conftest import ClientFactory
@@ -36,7 +37,9 @@ class _BrokenUnitOfWork:
 
 
 def _break_storage(container: Container) -> None:
-    container[UnitOfWork] = _BrokenUnitOfWork
+    @provides(container)
+    def _broken(_: Container) -> UnitOfWork:
+        return _BrokenUnitOfWork()
 
 
 # -- X-Request-ID --------------------------------------------------------------------

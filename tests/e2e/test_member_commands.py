@@ -3,8 +3,8 @@
 The resource here is a test-only twin of ``items`` with two commands (the
 public items API has none): ``discount`` takes ``{"percent": 10}`` and lowers
 the price; ``sell-out`` takes no input and sets the quantity to 0. The app is
-built from the router's routes and the real middleware, nothing else, so
-the test does not depend on how the composition root assembles the service.
+the service as ``my_api.bootstrap`` builds it from a catalog holding that
+resource, with the unit of work of the adapter under test bound in its place.
 docs/composing-pipelines.md quotes this file.
 """
 
@@ -13,29 +13,25 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import datetime
 from decimal import ROUND_HALF_UP
+from pathlib import Path
 from typing import Any
 
 import attrs
 import httpx2
 import pytest
+from lagom import Container
 from returns.future import FutureResult
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 
-from my_api.adapters.http.crud_router import GenericCRUDRouter
-from my_api.adapters.http.middleware.request_id import RequestIdMiddleware
-from my_api.adapters.http.middleware.unexpected_errors import UnexpectedErrorMiddleware
-from my_api.adapters.http.problems import http_exception
-from my_api.application.crud import CrudUseCases
+from my_api.application.catalog import Resources
 from my_api.application.items import ITEMS
+from my_api.bootstrap import build_container, create_app, provides
 from my_api.domain.item import Item
-from my_api.kernel.clock import new_id, utc_now
-from my_api.kernel.cursor import CursorCodec
 from my_api.kernel.errors import AppError
 from my_api.kernel.member_command import MemberCommand, NoInput
 from my_api.kernel.rules import CENT, integer
 from my_api.kernel.unit_of_work import Session, UnitOfWork
+from my_api.settings import Settings
 from tests.conftest import Adapter
 
 # -- the declaration ---------------------------------------------------------------------
@@ -73,22 +69,22 @@ DISCOUNTABLE_ITEMS = attrs.evolve(
 # -- the app -------------------------------------------------------------------------------
 
 
-def app_serving(uow: UnitOfWork, *, require_if_match: bool = False) -> Starlette:
-    """The resource's routes (CRUD and commands) behind the service's own middleware."""
-    router = GenericCRUDRouter(
-        CrudUseCases(DISCOUNTABLE_ITEMS, uow, utc_now, new_id),
-        clock=utc_now,
-        require_if_match=require_if_match,
-        cursors=CursorCodec(b"a test key of thirty-two bytes!!"),
-    )
-    return Starlette(
-        routes=router.routes,
-        middleware=[
-            Middleware(RequestIdMiddleware, log_access=False),
-            Middleware(UnexpectedErrorMiddleware),
-        ],
-        exception_handlers={HTTPException: http_exception},
-    )
+def app_serving(uow: UnitOfWork, unused_database: Path, **settings: Any) -> Starlette:
+    """The service as the composition root builds it, serving DISCOUNTABLE_ITEMS on ``uow``.
+
+    Its lifespan is not run (the adapter fixture owns the storage), so the SQLite
+    file named in the settings is never opened.
+    """
+    container = build_container(
+        Settings(database_url=f"sqlite:///{unused_database}", access_log=False, **settings),
+        resources=Resources((DISCOUNTABLE_ITEMS,)),
+    ).clone()
+
+    @provides(container)
+    def _the_adapter_under_test(_: Container) -> UnitOfWork:
+        return uow
+
+    return create_app(container)
 
 
 async def _client(app: Starlette) -> AsyncIterator[httpx2.AsyncClient]:
@@ -98,15 +94,16 @@ async def _client(app: Starlette) -> AsyncIterator[httpx2.AsyncClient]:
 
 
 @pytest.fixture
-async def client(adapter: Adapter) -> AsyncIterator[httpx2.AsyncClient]:
-    async for http in _client(app_serving(adapter.unit_of_work)):
+async def client(adapter: Adapter, tmp_path: Path) -> AsyncIterator[httpx2.AsyncClient]:
+    async for http in _client(app_serving(adapter.unit_of_work, tmp_path / "unused.db")):
         yield http
 
 
 @pytest.fixture
-async def strict_client(adapter: Adapter) -> AsyncIterator[httpx2.AsyncClient]:
+async def strict_client(adapter: Adapter, tmp_path: Path) -> AsyncIterator[httpx2.AsyncClient]:
     """A server that requires ``If-Match`` on writes."""
-    async for http in _client(app_serving(adapter.unit_of_work, require_if_match=True)):
+    app = app_serving(adapter.unit_of_work, tmp_path / "unused.db", require_if_match=True)
+    async for http in _client(app):
         yield http
 
 
