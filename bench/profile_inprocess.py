@@ -319,18 +319,12 @@ def stubbed(bare: Any, settings: Any) -> tuple[Any, Any]:
     (its container's ``Connections`` rebound), bare through its module-level pool.
     """
     import reference_bare
-    from lagom import Container
-    from stub_database import StubConnections, StubPool
+    from stub_database import StubPool, stubbed_connections
 
-    from my_api.adapters.sql.connections import Connections
-    from my_api.bootstrap import build_container, create_app, provides
+    from my_api.bootstrap import build_container, create_app
 
     container = build_container(settings).clone()  # a clone may redefine a binding
-
-    @provides(container)
-    def _stubbed(_: Container) -> Connections:
-        return StubConnections()
-
+    stubbed_connections(container)
     bare_lifespan = bare.router.lifespan_context
 
     @contextlib.asynccontextmanager

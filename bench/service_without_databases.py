@@ -77,16 +77,17 @@ def app() -> Starlette:
 
     @asynccontextmanager
     async def lifespan(started: Starlette) -> AsyncIterator[None]:
-        async with service_lifespan(started):
-            pool = await asyncpg.create_pool(
-                settings.database_url,
-                min_size=settings.db_pool_min_size,
-                max_size=settings.db_pool_max_size,
-                reset=_no_reset,
-            )
-            connections.pool = pool
-            async with pool:
-                yield
+        # The pool first: the service's start-up (migrations, schema check) already
+        # holds connections through the port it now serves.
+        pool = await asyncpg.create_pool(
+            settings.database_url,
+            min_size=settings.db_pool_min_size,
+            max_size=settings.db_pool_max_size,
+            reset=_no_reset,
+        )
+        connections.pool = pool
+        async with pool, service_lifespan(started):
+            yield
 
     application.router.lifespan_context = lifespan
     return application

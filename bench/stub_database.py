@@ -22,10 +22,14 @@ from decimal import Decimal
 from typing import Any
 
 from database import COLUMNS  # the seeded table's columns, in order
+from lagom import Container
 
 from my_api.adapters.sql.connections import HeldConnection
-from my_api.adapters.sql.dialect import DialectName
+from my_api.adapters.sql.dialect import Dialect, DialectName
 from my_api.adapters.sql.executor import EXECUTORS
+from my_api.adapters.sql.unit_of_work import SqlOptions, SqlUnitOfWork
+from my_api.bootstrap import provides
+from my_api.kernel.unit_of_work import UnitOfWork
 
 TOTAL = 100_000
 
@@ -117,3 +121,17 @@ class StubConnections:
     @asynccontextmanager
     async def hold(self) -> AsyncIterator[HeldConnection]:
         yield _StubHeld()
+
+
+def stubbed_connections(container: Container) -> None:
+    """Serve the service's requests on ``StubConnections`` (on a clone of its container):
+    its unit of work is the service's own, over stubs; start-up (migrations, the schema
+    check) still talks to the real database.
+
+    At module level because lagom reads the provider's annotations with
+    ``get_type_hints``, which sees this module's globals only.
+    """
+
+    @provides(container)
+    def _stubbed(c: Container) -> UnitOfWork:
+        return SqlUnitOfWork(StubConnections(), c[Dialect], c[SqlOptions])
