@@ -38,7 +38,7 @@ from starlette.routing import BaseRoute
 from my_api.adapters.http.asgi import HttpOptions, create_asgi_app
 from my_api.adapters.http.crud_router import GenericCRUDRouter
 from my_api.adapters.http.health import health_routes
-from my_api.adapters.sql.connections import Connections, DatabaseConnections
+from my_api.adapters.sql.connections import AcquireTimeout, Connections, DatabaseConnections
 from my_api.adapters.sql.database import PoolSize, create_database
 from my_api.adapters.sql.dialect import Dialect, dialect_for
 from my_api.adapters.sql.errors import DATABASE_ERRORS
@@ -86,7 +86,8 @@ def build_container(settings: Settings, resources: Resources = RESOURCES) -> Con
         dialect,
         PoolSize(settings.db_pool_min_size, settings.db_pool_max_size),
     )
-    container[SqlOptions] = SqlOptions(resources.tables, settings.db_acquire_timeout_seconds)
+    container[SqlOptions] = SqlOptions(resources.tables)
+    container[AcquireTimeout] = AcquireTimeout(settings.db_acquire_timeout_seconds)
     container[HttpOptions] = HttpOptions(
         access_log=settings.access_log,
         hsts_max_age_seconds=settings.hsts_max_age_seconds,

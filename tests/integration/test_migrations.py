@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from returns.result import Failure, Success
 
-from my_api.adapters.sql.connections import DatabaseConnections
+from my_api.adapters.sql.connections import AcquireTimeout, DatabaseConnections
 from my_api.adapters.sql.dialect import POSTGRESQL, SQLITE, Dialect, sqlite_statements
 from my_api.adapters.sql.migrations import (
     MIGRATIONS_ROOT,
@@ -75,7 +75,7 @@ class Fresh:
     async def runner(self, directory: Path | None = None) -> AsyncIterator[MigrationRunner]:
         async with self.connected() as database:
             yield MigrationRunner(
-                DatabaseConnections(database, self.dialect),
+                DatabaseConnections(database, self.dialect, AcquireTimeout(5)),
                 self.dialect,
                 directory or directory_for(self.dialect),
             )
@@ -275,7 +275,9 @@ async def _race(fresh: Fresh, directory: Path, runners: int) -> int:
         results = await asyncio.gather(
             *(
                 MigrationRunner(
-                    DatabaseConnections(db, fresh.dialect), fresh.dialect, directory
+                    DatabaseConnections(db, fresh.dialect, AcquireTimeout(5)),
+                    fresh.dialect,
+                    directory,
                 ).apply()
                 for db in databases_
             )

@@ -2,8 +2,7 @@
 
 Holding one connection for the whole unit matters on PostgreSQL: outside a
 held connection ``databases`` checks a pooled connection out and back in
-(running asyncpg's reset query) for every statement. Acquisition is bounded
-because ``databases`` itself would wait forever on an exhausted pool.
+(running asyncpg's reset query) for every statement.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ import asyncio
 import enum
 import logging
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager, AsyncExitStack, nullcontext
+from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -74,16 +73,14 @@ class SqlSession:
 
 @attrs.frozen
 class SqlOptions:
-    """What a SQL unit of work serves, and how long it waits for a connection."""
+    """The entity tables a SQL unit of work serves."""
 
     tables: tuple[EntityTable[Any], ...]
-    acquire_timeout_seconds: float
 
 
 class SqlUnitOfWork:
     def __init__(self, connections: Connections, dialect: Dialect, options: SqlOptions) -> None:
         self._connections = connections
-        self._acquire_timeout = options.acquire_timeout_seconds
         # Only where the dialect asks for it (SQLite): see Dialect.serialize_writes.
         self._writes: AbstractAsyncContextManager[Any] = (
             asyncio.Lock() if dialect.serialize_writes else nullcontext()
@@ -106,19 +103,28 @@ class SqlUnitOfWork:
         return FutureResult(self._run(work, Mode.SNAPSHOT))
 
     async def _run(self, work: Work[T], mode: Mode) -> Result[T, AppError]:
-        async with AsyncExitStack() as stack:
-            if mode is Mode.WRITE:
-                await stack.enter_async_context(self._writes)
-            try:
-                async with asyncio.timeout(self._acquire_timeout):
-                    connection = await stack.enter_async_context(self._connections.hold())
-            except DATABASE_ERRORS as error:
-                return Failure(database_failure(error))
-            session = SqlSession(connection, self._prepared)
-            if mode is Mode.READ:
-                return performed(await work(session))
-            transaction = connection.transaction(snapshot=mode is Mode.SNAPSHOT)
-            return await _in_transaction(transaction, work, session)
+        if mode is Mode.WRITE:
+            async with self._writes:
+                return await self._held(work, mode)
+        return await self._held(work, mode)
+
+    async def _held(self, work: Work[T], mode: Mode) -> Result[T, AppError]:
+        try:
+            async with self._connections.hold() as connection:
+                return await self._unit(connection, work, mode)
+        # Acquiring the connection (bounded), or giving it back. Failures of the work
+        # itself are values already; its exceptions are not database errors.
+        except DATABASE_ERRORS as error:
+            return Failure(database_failure(error))
+
+    async def _unit(
+        self, connection: HeldConnection, work: Work[T], mode: Mode
+    ) -> Result[T, AppError]:
+        session = SqlSession(connection, self._prepared)
+        if mode is Mode.READ:
+            return performed(await work(session))
+        transaction = connection.transaction(snapshot=mode is Mode.SNAPSHOT)
+        return await _in_transaction(transaction, work, session)
 
 
 async def _in_transaction(
