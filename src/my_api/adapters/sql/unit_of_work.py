@@ -111,20 +111,15 @@ class SqlUnitOfWork:
     async def _held(self, work: Work[T], mode: Mode) -> Result[T, AppError]:
         try:
             async with self._connections.hold() as connection:
-                return await self._unit(connection, work, mode)
+                session = SqlSession(connection, self._prepared)
+                if mode is Mode.READ:
+                    return performed(await work(session))
+                transaction = connection.transaction(snapshot=mode is Mode.SNAPSHOT)
+                return await _in_transaction(transaction, work, session)
         # Acquiring the connection (bounded), or giving it back. Failures of the work
         # itself are values already; its exceptions are not database errors.
         except DATABASE_ERRORS as error:
             return Failure(database_failure(error))
-
-    async def _unit(
-        self, connection: HeldConnection, work: Work[T], mode: Mode
-    ) -> Result[T, AppError]:
-        session = SqlSession(connection, self._prepared)
-        if mode is Mode.READ:
-            return performed(await work(session))
-        transaction = connection.transaction(snapshot=mode is Mode.SNAPSHOT)
-        return await _in_transaction(transaction, work, session)
 
 
 async def _in_transaction(
