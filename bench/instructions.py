@@ -1,4 +1,4 @@
-"""Instructions per GET /api/v1/items/{id}, in process: a measure that machine noise cannot move.
+"""Instructions per request, in process: a measure that machine noise cannot move.
 
 Wall clock and CPU time on this shared two-core machine drift by tens of percent
 between runs; the number of instructions the interpreter executes does not.
@@ -7,12 +7,13 @@ Run under callgrind twice, with N requests and with none, on the database that
 (the server's Python, asyncpg and the driver's work; PostgreSQL is another process):
 
     valgrind --tool=callgrind --callgrind-out-file=/dev/null \\
-        bench/.venv/bin/python bench/instructions.py 0
+        bench/.venv/bin/python bench/instructions.py get 0
     valgrind --tool=callgrind --callgrind-out-file=/dev/null \\
-        bench/.venv/bin/python bench/instructions.py 1000
+        bench/.venv/bin/python bench/instructions.py get 1000
 
-Each run prints valgrind's ``Collected`` line. The imports fall back to the
-layout before the redesign (commit ec94a49) so that the same script measures both.
+``get`` is GET /api/v1/items/{id}; ``post`` is POST /api/v1/items. Each run
+prints valgrind's ``Collected`` line. The imports fall back to the layout before
+the redesign (commit ec94a49) so that the same script measures both.
 """
 
 from __future__ import annotations
@@ -35,7 +36,10 @@ URL = "postgresql://postgres@127.0.0.1:5432/my_api_bench"
 WARMUP = 50
 
 
-async def main(requests: int) -> None:
+BODY = b'{"name": "Desk lamp", "price": "12.50", "quantity": 3}'
+
+
+async def main(scenario: str, requests: int) -> None:
     connection = await asyncpg.connect(URL)
     rows = await connection.fetch("SELECT id FROM items WHERE deleted_at IS NULL LIMIT 500")
     ids = [str(row[0]) for row in rows]
@@ -44,27 +48,33 @@ async def main(requests: int) -> None:
     app = create_app(build_container(settings))
     async with app.router.lifespan_context(app):
         for number in range(WARMUP + requests):
-            await get(app, f"/api/v1/items/{ids[number % len(ids)]}")
+            if scenario == "get":
+                await call(app, "GET", f"/api/v1/items/{ids[number % len(ids)]}", b"", 200)
+            else:
+                await call(app, "POST", "/api/v1/items", BODY, 201)
 
 
-async def get(app: Any, path: str) -> None:
+async def call(app: Any, method: str, path: str, body: bytes, expected: int) -> None:
+    headers = [(b"host", b"test")]
+    if body:
+        headers += [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
-        "method": "GET",
+        "method": method,
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
         "query_string": b"",
-        "headers": [(b"host", b"test")],
+        "headers": headers,
         "client": ("127.0.0.1", 1),
         "server": ("test", 80),
         "root_path": "",
     }
 
     async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        return {"type": "http.request", "body": body, "more_body": False}
 
     statuses: list[int] = []
 
@@ -73,9 +83,9 @@ async def get(app: Any, path: str) -> None:
             statuses.append(message["status"])
 
     await app(scope, receive, send)
-    if statuses != [200]:
+    if statuses != [expected]:
         raise RuntimeError(f"{path}: {statuses}")
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1])))
+    asyncio.run(main(sys.argv[1], int(sys.argv[2])))
