@@ -26,7 +26,7 @@ from starlette.applications import Starlette
 
 from my_api.adapters.sql.connections import Connections, HeldConnection, Transaction
 from my_api.adapters.sql.dialect import Dialect
-from my_api.adapters.sql.executor import EXECUTORS
+from my_api.adapters.sql.executor import EXECUTORS, StatementTransaction
 from my_api.bootstrap import build_container, create_app, provides
 from my_api.logging import configure_logging
 from my_api.settings import load_settings
@@ -38,13 +38,13 @@ async def _no_reset(_: Any) -> None:
 
 class _PoolConnection:
     def __init__(self, connection: asyncpg.Connection[Any], dialect: Dialect) -> None:
-        self._connection = connection
         self._dialect = dialect
         self.statements = EXECUTORS[dialect.name](connection)
 
     def transaction(self, *, snapshot: bool) -> Transaction:
-        options = self._dialect.snapshot_options if snapshot else {}
-        return self._connection.transaction(**options)
+        dialect = self._dialect
+        begin = dialect.begin_snapshot if snapshot else dialect.begin_write
+        return StatementTransaction(self.statements, begin)
 
 
 class PoolConnections:

@@ -1,7 +1,9 @@
 """Where a unit of work gets its connection: a port, and ``databases`` behind it.
 
-``Connections.hold()`` checks one connection out for a whole unit of work and
-gives it back afterwards; transactions on it are ``databases``' own. The port
+``Connections.hold()`` checks one connection out of ``databases``' pool for a
+whole unit of work and gives it back afterwards; transactions on it are the
+dialect's BEGIN/COMMIT/ROLLBACK run as statements (see ``executor.py`` for why
+not ``databases``' ``Transaction``). The port
 exists so that the benchmark can measure the service with another connection
 source bound in the composition root (bench/), not to hide ``databases``.
 """
@@ -18,12 +20,12 @@ from returns.future import FutureResult, future_safe
 
 from my_api.adapters.sql.dialect import Dialect
 from my_api.adapters.sql.errors import DATABASE_ERRORS, database_failure
-from my_api.adapters.sql.executor import EXECUTORS, SqlExecutor
+from my_api.adapters.sql.executor import EXECUTORS, SqlExecutor, StatementTransaction
 from my_api.kernel.errors import AppError
 
 
 class Transaction(Protocol):
-    """``databases.core.Transaction`` as the unit of work drives it."""
+    """One transaction on a held connection, as the unit of work drives it."""
 
     async def start(self) -> object: ...
 
@@ -48,13 +50,14 @@ class DatabaseConnection:
     """One ``databases`` connection, held for a unit of work."""
 
     def __init__(self, connection: databases.core.Connection, dialect: Dialect) -> None:
-        self._connection = connection
         self._dialect = dialect
         self.statements = EXECUTORS[dialect.name](connection.raw_connection)
 
     def transaction(self, *, snapshot: bool) -> Transaction:
-        options = self._dialect.snapshot_options if snapshot else {}
-        return _Released(self._connection, self._connection.transaction(**options))
+        dialect = self._dialect
+        return StatementTransaction(
+            self.statements, dialect.begin_snapshot if snapshot else dialect.begin_write
+        )
 
 
 @attrs.frozen
@@ -86,35 +89,6 @@ class _Held:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self._connection.__aexit__()
-
-
-class _Released:
-    """A ``databases`` transaction that gives its hold on the connection back even
-    when COMMIT or ROLLBACK fails. ``databases`` takes one hold per transaction
-    and releases it only after a successful end; a connection lost mid-commit
-    would otherwise stay checked out of the pool for good.
-    """
-
-    def __init__(self, connection: databases.core.Connection, inner: Transaction) -> None:
-        self._connection = connection
-        self._inner = inner
-
-    async def start(self) -> object:
-        return await self._inner.start()
-
-    async def commit(self) -> None:
-        try:
-            await self._inner.commit()
-        except BaseException:
-            await self._connection.__aexit__()
-            raise
-
-    async def rollback(self) -> None:
-        try:
-            await self._inner.rollback()
-        except BaseException:
-            await self._connection.__aexit__()
-            raise
 
 
 class DatabaseConnections:

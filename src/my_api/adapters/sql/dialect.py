@@ -13,7 +13,7 @@ most 15 significant digits survives that exactly (our prices have 12), and
 ``Decimal(str(real))`` restores it. Placeholders are numbered on both sides
 (``$1`` / ``?1``) so one statement shape serves both.
 
-Beyond types, the dialects differ in how a snapshot is asked for, whether
+Beyond types, the dialects differ in how a transaction begins, whether
 writers must queue in-process, how a migration script splits into statements
 and how the catalog is read; each of those is a field below, so no code
 elsewhere branches on which database it talks to.
@@ -91,9 +91,10 @@ class Dialect:
     placeholder_prefix: str
     encoders: Mapping[ColumnType, Codec]
     decoders: Mapping[ColumnType, Codec]
-    # Options for ``databases``' ``Connection.transaction()`` that make every read
-    # of a transaction see one snapshot.
-    snapshot_options: Mapping[str, Any]
+    # How a transaction begins: one that writes, and one whose reads all see one
+    # snapshot. Both end with COMMIT or ROLLBACK (see executor.StatementTransaction).
+    begin_write: str
+    begin_snapshot: str
     # A single-writer database: writes queue in-process instead of failing busy.
     serialize_writes: bool
     split_script: Callable[[str], list[str]]
@@ -118,8 +119,9 @@ POSTGRESQL = Dialect(
     # own subclass of uuid.UUID (equal to the standard one, same hash and text), kept
     # as it is: copying it into the standard type cost a microsecond per row.
     decoders=dict.fromkeys(ColumnType, passthrough),
+    begin_write="BEGIN",
     # READ COMMITTED (the default) would let a page and its total disagree.
-    snapshot_options={"isolation": "repeatable_read", "readonly": True},
+    begin_snapshot="BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
     serialize_writes=False,
     split_script=whole_script,
     table_exists=(
@@ -149,11 +151,14 @@ SQLITE = Dialect(
         ColumnType.DECIMAL: _nullable(lambda value: Decimal(str(value))),
         ColumnType.TIMESTAMP: _nullable(datetime.fromisoformat),
     },
+    # IMMEDIATE takes the write lock up front: a DEFERRED transaction that reads and
+    # then writes fails at once (SQLITE_BUSY_SNAPSHOT) if another connection
+    # committed in between. Other processes' writers wait up to the busy timeout.
+    begin_write="BEGIN IMMEDIATE",
     # Under WAL a deferred transaction reads one snapshot throughout.
-    snapshot_options={},
-    # ``databases`` begins SQLite transactions DEFERRED: one that reads and then
-    # writes fails at once (SQLITE_BUSY_SNAPSHOT) if another connection committed
-    # in between. Queueing this process's writers on one lock rules that out.
+    begin_snapshot="BEGIN",
+    # One writer at a time in this process: they queue on a lock instead of
+    # spinning on SQLite's busy handler.
     serialize_writes=True,
     split_script=sqlite_statements,
     table_exists="SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",

@@ -1,12 +1,18 @@
 """Statements on a held connection: the one module that touches the raw drivers.
 
-``databases`` holds the connection and runs its transactions (see
-``connections.py``); the statements themselves go to the driver connection it
-holds. That is a measured hot spot: ``databases``' own ``Connection.fetch_one``
-takes named parameters and compiles every text query through SQLAlchemy,
-~200 us per query against ~60 us for the same prepared statement on the asyncpg
-connection (../shared/design/DEPENDENCY-NOTES.md; bench/connection_cost.py).
-Our SQL is text with numbered placeholders, prepared and cached by the driver.
+``databases`` holds the connection (see ``connections.py``); statements, and the
+BEGIN/COMMIT/ROLLBACK of a transaction, go to the driver connection it holds.
+Both are measured hot spots:
+
+- ``databases``' own ``Connection.fetch_one`` takes named parameters and compiles
+  every text query through SQLAlchemy: ~200 us per query against ~60 us for the
+  same prepared statement on the asyncpg connection
+  (../shared/design/DEPENDENCY-NOTES.md; bench/connection_cost.py).
+- ``databases``' ``Transaction`` (a lock, a connection counter and a context
+  variable holding a copied WeakKeyDictionary, per start and per end) cost
+  116,000 instructions per POST against the same BEGIN and COMMIT sent as
+  statements: 1,261k against 1,145k instructions per request, 10 %
+  (bench/instructions.py under callgrind, 2026-12-06).
 """
 
 from __future__ import annotations
@@ -68,3 +74,25 @@ EXECUTORS: Mapping[DialectName, Callable[[Any], SqlExecutor]] = {
     DialectName.POSTGRESQL: _Asyncpg,
     DialectName.SQLITE: _Aiosqlite,
 }
+
+
+class StatementTransaction:
+    """A transaction spelled as the dialect spells it, run as statements.
+
+    Both drivers track the server's transaction state themselves, so a connection
+    released with this transaction still open comes back rolled back
+    (tests/integration/test_pool_reset.py).
+    """
+
+    def __init__(self, statements: SqlExecutor, begin: str) -> None:
+        self._statements = statements
+        self._begin = begin
+
+    async def start(self) -> None:
+        await self._statements.execute(self._begin)
+
+    async def commit(self) -> None:
+        await self._statements.execute("COMMIT")
+
+    async def rollback(self) -> None:
+        await self._statements.execute("ROLLBACK")
