@@ -73,9 +73,14 @@ def algorithm_names(value: str) -> tuple[str, ...]:
     return tuple(name.strip() for name in value.split(",") if name.strip())
 
 
+def _printable(_: object, _attribute: attrs.Attribute[str], value: str) -> None:
+    if not value.isprintable() or len(value) > 1000:
+        raise ValueError("must be printable text of at most 1000 characters")
+
+
 def _https_url(_: object, _attribute: attrs.Attribute[str], value: str) -> None:
-    if value and not value.startswith(("https://", "http://")):
-        raise ValueError("must be empty or an https:// URL")
+    if value and (not value.startswith(("https://", "http://")) or not value.isprintable()):
+        raise ValueError("must be empty or an https:// (or http://) URL")
 
 
 def _check_jwt(settings: Settings) -> None:
@@ -151,8 +156,8 @@ class Settings:
     # Authentication (docs/auth.md). Reads need ``<resource>:read`` unless public.
     auth: AuthMode = AuthMode.LOCAL
     auth_public_reads: bool = False
-    jwt_issuer: str = ""
-    jwt_audience: str = ""
+    jwt_issuer: str = attrs.field(default="", validator=_printable)
+    jwt_audience: str = attrs.field(default="", validator=_printable)
     jwt_algorithms: str = attrs.field(default="RS256", validator=_algorithms)
     jwt_jwks_url: str = attrs.field(default="", validator=_https_url)
     # A PEM public key, or the shared secret of the HS* algorithms.
