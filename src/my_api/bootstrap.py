@@ -36,8 +36,11 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from my_api.adapters.http.asgi import HttpOptions, create_asgi_app
+from my_api.adapters.http.auth_guard import Guard
+from my_api.adapters.http.auth_jwt import JwtAuthenticator, JwtOptions
 from my_api.adapters.http.crud_router import GenericCRUDRouter
 from my_api.adapters.http.health import health_routes
+from my_api.adapters.sql.api_keys import SqlApiKeys
 from my_api.adapters.sql.connections import AcquireTimeout, Connections, DatabaseConnections
 from my_api.adapters.sql.database import PoolSize, create_database
 from my_api.adapters.sql.dialect import Dialect, dialect_for
@@ -45,12 +48,14 @@ from my_api.adapters.sql.errors import DATABASE_ERRORS
 from my_api.adapters.sql.migrations import MigrationRunner, directory_for
 from my_api.adapters.sql.schema import check_schema
 from my_api.adapters.sql.unit_of_work import SqlOptions, SqlUnitOfWork
+from my_api.application.api_keys import ApiKeyUseCases
 from my_api.application.catalog import RESOURCES, Resources
 from my_api.application.crud import CrudUseCases
+from my_api.kernel.api_keys import ApiKeyStore
 from my_api.kernel.clock import Clock, IdFactory, new_id, utc_now
 from my_api.kernel.cursor import CursorCodec
 from my_api.kernel.unit_of_work import UnitOfWork
-from my_api.settings import Settings
+from my_api.settings import AuthMode, Settings, algorithm_names
 
 log = logging.getLogger(__name__)
 P = TypeVar("P", bound=Callable[..., object])
@@ -109,6 +114,14 @@ def build_container(settings: Settings, resources: Resources = RESOURCES) -> Con
     def _migrations(c: Container) -> MigrationRunner:
         return c.magic_partial(_migration_runner)()
 
+    @provides(container)
+    def _api_keys(c: Container) -> ApiKeyStore:
+        return c[SqlApiKeys]
+
+    @provides(container)
+    def _guard(c: Container) -> Guard:
+        return _guard_for(settings, c)
+
     @provides(container, singleton=False)
     def _clock() -> Clock:
         return utc_now
@@ -118,6 +131,26 @@ def build_container(settings: Settings, resources: Resources = RESOURCES) -> Con
         return new_id
 
     return container
+
+
+def _guard_for(settings: Settings, container: Container) -> Guard:
+    """Who checks credentials: nobody, stored API keys, or a JWT verifier."""
+    match settings.auth:
+        case AuthMode.LOCAL | AuthMode.OFF:
+            return Guard()
+        case AuthMode.API_KEYS:
+            keys = container[ApiKeyUseCases]
+            return Guard(keys.authenticate, public_reads=settings.auth_public_reads)
+        case AuthMode.JWT:
+            options = JwtOptions(
+                issuer=settings.jwt_issuer,
+                audience=settings.jwt_audience,
+                algorithms=algorithm_names(settings.jwt_algorithms),
+                jwks_url=settings.jwt_jwks_url,
+                key=settings.jwt_key,
+                leeway_seconds=settings.jwt_leeway_seconds,
+            )
+            return Guard(JwtAuthenticator(options), public_reads=settings.auth_public_reads)
 
 
 def _migration_runner(connections: Connections, dialect: Dialect) -> MigrationRunner:
@@ -131,13 +164,18 @@ def resource_routes(
     new_id: IdFactory,
     cursors: CursorCodec,
     options: HttpOptions,
+    guard: Guard,
 ) -> list[BaseRoute]:
     """Every declared resource's routes, each through its CRUD use cases."""
     routes: list[BaseRoute] = []
     for resource in resources.all:
         use_cases = CrudUseCases(resource, unit_of_work, clock, new_id)
         router = GenericCRUDRouter(
-            use_cases, clock=clock, require_if_match=options.require_if_match, cursors=cursors
+            use_cases,
+            clock=clock,
+            require_if_match=options.require_if_match,
+            cursors=cursors,
+            guard=guard,
         )
         routes += router.routes
     return routes
@@ -167,6 +205,8 @@ def create_app(container: Container, *, on_started: Callable[[], None] = lambda:
     """
     database = container[databases.Database]
     settings = container[Settings]
+    if settings.auth is AuthMode.OFF:
+        log.warning("authentication is off (MY_API_AUTH=off): every request is served")
     # Resource routes first: the router tries routes in order, and they are the hot ones.
     routes = container.magic_partial(resource_routes)()
     probe = container[DatabaseConnections].ping

@@ -1,4 +1,4 @@
-"""The ``my-api`` command: ``serve`` and ``migrate``.
+"""The ``my-api`` command: ``serve``, ``migrate`` and ``keys``.
 
 Configuration errors and unreachable databases end in one line naming the
 problem and a non-zero exit status, never a traceback.
@@ -18,8 +18,12 @@ from returns.result import Failure
 
 from my_api.adapters.sql.errors import DATABASE_ERRORS
 from my_api.adapters.sql.migrations import MigrationRunner
+from my_api.application.api_keys import ApiKeyUseCases
 from my_api.bootstrap import build_container, prepare_database
-from my_api.settings import Settings, load_settings
+from my_api.kernel.api_keys import ApiKey
+from my_api.kernel.errors import AppError, InvalidInput, NotFound
+from my_api.kernel.io_edge import performed
+from my_api.settings import Settings, auth_refusal, load_settings
 
 EXIT_CONFIG = 2
 EXIT_FAILED = 1
@@ -34,6 +38,16 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--reload", action="store_true", help="restart when source files change")
     migrate = commands.add_parser("migrate", help="apply pending migrations")
     migrate.add_argument("--status", action="store_true", help="only report what is applied")
+    keys = commands.add_parser("keys", help="create, list and revoke API keys")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True)
+    create = key_commands.add_parser("create", help="create a key; its secret is shown once")
+    create.add_argument("--name", required=True, help="who or what the key is for")
+    create.add_argument(
+        "--scopes", required=True, help="comma-separated, e.g. items:read,items:write"
+    )
+    key_commands.add_parser("list", help="every key: id, name, scopes, created, revoked")
+    revoke = key_commands.add_parser("revoke", help="revoke a key at once")
+    revoke.add_argument("id", help="the key's id (as `keys list` shows it)")
     return parser
 
 
@@ -46,6 +60,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     port = args.port if args.port is not None else settings.port
     if not 1 <= port <= 65535:
         return _fail(f"--port: must be between 1 and 65535 (got {port})", EXIT_CONFIG)
+    if (refusal := auth_refusal(settings.auth, args.host or settings.host)) is not None:
+        return _fail(refusal, EXIT_CONFIG)
     # Check the database (migrate, compare its columns with the entities) before
     # uvicorn starts: a failure in the
     # app's lifespan would end in uvicorn's traceback rather than one clear line.
@@ -107,6 +123,55 @@ async def _prepare(settings: Settings) -> int:
     return 0
 
 
+def _key_line(key: ApiKey) -> str:
+    revoked = key.revoked_at.isoformat() if key.revoked_at else "-"
+    scopes = ",".join(sorted(key.scopes))
+    return f"{key.id}  {key.name}  {scopes}  {key.created_at.isoformat()}  revoked={revoked}"
+
+
+def _key_failure(error: AppError) -> int:
+    if isinstance(error, InvalidInput):
+        return _fail("; ".join(f"{e.field}: {e.message}" for e in error.errors), EXIT_CONFIG)
+    if isinstance(error, NotFound):
+        return _fail(f"no live API key with id {error.id!r}", EXIT_FAILED)
+    return _fail(f"cannot use the database ({type(error).__name__})", EXIT_FAILED)
+
+
+async def _keys(settings: Settings, args: argparse.Namespace) -> int:
+    """Keys live in the database: it is migrated first, as ``serve`` would."""
+    container = build_container(settings)
+    database, keys = container[databases.Database], container[ApiKeyUseCases]
+    try:
+        await database.connect()
+        prepared = await prepare_database(container)
+        if isinstance(prepared, Failure):
+            return _fail(prepared.failure(), EXIT_FAILED)
+        if args.keys_command == "create":
+            scopes = [scope.strip() for scope in args.scopes.split(",") if scope.strip()]
+            created = performed(await keys.create(args.name, scopes))
+            if isinstance(created, Failure):
+                return _key_failure(created.failure())
+            issued = created.unwrap()
+            print(_key_line(issued.key))  # noqa: T201
+            print(f"secret (shown only now): {issued.token}")  # noqa: T201
+        elif args.keys_command == "list":
+            listed = performed(await keys.list())
+            if isinstance(listed, Failure):
+                return _key_failure(listed.failure())
+            for key in listed.unwrap():
+                print(_key_line(key))  # noqa: T201
+        else:
+            revoked = performed(await keys.revoke(args.id))
+            if isinstance(revoked, Failure):
+                return _key_failure(revoked.failure())
+            print(f"revoked {revoked.unwrap().id}")  # noqa: T201
+    except DATABASE_ERRORS as error:
+        return _fail(f"cannot use the database: {type(error).__name__}: {error}", EXIT_FAILED)
+    finally:
+        await database.disconnect()
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     loaded = load_settings(os.environ)
@@ -116,6 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = loaded.unwrap()
     if args.command == "serve":
         return _serve(settings, args)
+    if args.command == "keys":
+        return asyncio.run(_keys(settings, args))
     return asyncio.run(_migrate(settings, status_only=args.status))
 
 

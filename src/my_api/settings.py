@@ -7,6 +7,7 @@ every variable that is wrong and why, which the CLI prints before exiting.
 from __future__ import annotations
 
 import enum
+import ipaddress
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -24,6 +25,15 @@ class LogLevel(enum.Enum):
     INFO = "INFO"
     WARNING = "WARNING"
     ERROR = "ERROR"
+
+
+class AuthMode(enum.Enum):
+    # No authentication, and ``my-api serve`` refuses a non-loopback address (the default).
+    LOCAL = "local"
+    # No authentication anywhere: an explicit choice, logged at start-up.
+    OFF = "off"
+    API_KEYS = "api_keys"
+    JWT = "jwt"
 
 
 def _database_url(_: object, _attribute: attrs.Attribute[str], value: str) -> None:
@@ -45,6 +55,86 @@ def _secret(_: object, _attribute: attrs.Attribute[str], value: str) -> None:
         raise ValueError("must be empty or at least 32 characters")
 
 
+_ASYMMETRIC = {f"{family}{bits}" for family in ("RS", "PS", "ES") for bits in (256, 384, 512)}
+_ALGORITHMS = _ASYMMETRIC | {"HS256", "HS384", "HS512", "EdDSA"}
+
+
+def _algorithms(_: object, _attribute: attrs.Attribute[str], value: str) -> None:
+    """An allow-list; ``none`` is never in it, nor HMAC mixed with public keys."""
+    names = algorithm_names(value)
+    unknown = [name for name in names if name not in _ALGORITHMS]
+    if not names or unknown:
+        raise ValueError(f"must be a comma-separated list of {', '.join(sorted(_ALGORITHMS))}")
+    if len({name.startswith("HS") for name in names}) > 1:
+        raise ValueError("must not mix HS* (shared secret) with public-key algorithms")
+
+
+def algorithm_names(value: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in value.split(",") if name.strip())
+
+
+def _printable(_: object, _attribute: attrs.Attribute[str], value: str) -> None:
+    if not value.isprintable() or len(value) > 1000:
+        raise ValueError("must be printable text of at most 1000 characters")
+
+
+def _https_url(_: object, _attribute: attrs.Attribute[str], value: str) -> None:
+    if value and (not value.startswith(("https://", "http://")) or not value.isprintable()):
+        raise ValueError("must be empty or an https:// (or http://) URL")
+
+
+def _check_jwt(settings: Settings) -> None:
+    missing = [
+        env_name(name) for name in ("jwt_issuer", "jwt_audience") if not getattr(settings, name)
+    ]
+    if missing:
+        raise ValueError(f"{PREFIX}AUTH=jwt needs {' and '.join(missing)}")
+    if bool(settings.jwt_jwks_url) == bool(settings.jwt_key):
+        raise ValueError(
+            f"{PREFIX}AUTH=jwt needs exactly one of {PREFIX}JWT_JWKS_URL and {PREFIX}JWT_KEY"
+        )
+    if settings.jwt_jwks_url and algorithm_names(settings.jwt_algorithms)[0].startswith("HS"):
+        raise ValueError(
+            f"{PREFIX}JWT_ALGORITHMS HS* take a shared {PREFIX}JWT_KEY, not a JWKS URL"
+        )
+    if settings.jwt_key and algorithm_names(settings.jwt_algorithms)[0].startswith("HS"):
+        _secret(None, attrs.fields(Settings).jwt_key, settings.jwt_key or "-")
+
+
+def is_loopback(host: str) -> bool:
+    """
+    >>> is_loopback("127.0.0.1"), is_loopback("::1"), is_loopback("localhost")
+    (True, True, True)
+    >>> is_loopback("0.0.0.0"), is_loopback("example.com")
+    (False, False)
+    """
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def auth_refusal(auth: AuthMode, host: str) -> str | None:
+    """Why the service must not serve on ``host`` with this mode, if it must not.
+
+    >>> auth_refusal(AuthMode.LOCAL, "127.0.0.1") is None
+    True
+    >>> auth_refusal(AuthMode.OFF, "0.0.0.0") is None
+    True
+    >>> auth_refusal(AuthMode.LOCAL, "0.0.0.0").split(":")[0]
+    'refusing to serve on 0.0.0.0 without authentication'
+
+    """
+    if auth is not AuthMode.LOCAL or is_loopback(host):
+        return None
+    return (
+        f"refusing to serve on {host} without authentication: set {PREFIX}AUTH=api_keys or "
+        f"{PREFIX}AUTH=jwt, or {PREFIX}AUTH=off to serve without authentication on purpose"
+    )
+
+
 @attrs.frozen(kw_only=True)
 class Settings:
     database_url: str = attrs.field(default="sqlite:///./var/my_api.db", validator=_database_url)
@@ -63,8 +153,20 @@ class Settings:
     # Signs keyset cursors. Empty: a random secret per process, so cursors do not
     # survive a restart or cross instances; set it when running several.
     cursor_secret: str = attrs.field(default="", repr=False, validator=_secret)
+    # Authentication (docs/auth.md). Reads need ``<resource>:read`` unless public.
+    auth: AuthMode = AuthMode.LOCAL
+    auth_public_reads: bool = False
+    jwt_issuer: str = attrs.field(default="", validator=_printable)
+    jwt_audience: str = attrs.field(default="", validator=_printable)
+    jwt_algorithms: str = attrs.field(default="RS256", validator=_algorithms)
+    jwt_jwks_url: str = attrs.field(default="", validator=_https_url)
+    # A PEM public key, or the shared secret of the HS* algorithms.
+    jwt_key: str = attrs.field(default="", repr=False)
+    jwt_leeway_seconds: int = attrs.field(default=0, validator=_between(0, 300))
 
     def __attrs_post_init__(self) -> None:
+        if self.auth is AuthMode.JWT:
+            _check_jwt(self)
         if self.db_pool_min_size > self.db_pool_max_size:
             raise ValueError(
                 f"{PREFIX}DB_POOL_MIN_SIZE ({self.db_pool_min_size}) must not exceed "
@@ -111,6 +213,17 @@ _ENV.register_structure_hook(float, _float)
 _ENV.register_structure_hook(LogLevel, _log_level)
 
 
+def _auth_mode(text: str, _: type) -> AuthMode:
+    try:
+        return AuthMode(text.strip().lower())
+    except ValueError:
+        raise ValueError(f"must be one of {', '.join(mode.value for mode in AuthMode)}") from None
+
+
+_ENV.register_structure_hook(AuthMode, _auth_mode)
+_HIDDEN = {"cursor_secret", "jwt_key"}
+
+
 def env_name(field: str) -> str:
     return PREFIX + field.upper()
 
@@ -136,7 +249,7 @@ def load_settings(environ: Mapping[str, str]) -> Result[Settings, tuple[str, ...
             if field.validator is not None:
                 field.validator(None, field, value)
         except ValueError as reason:
-            shown = "<hidden>" if name == "cursor_secret" else repr(raw)
+            shown = "<hidden>" if name in _HIDDEN else repr(raw)
             problems.append(f"{variable}: {reason} (got {shown})")
         else:
             values[name] = value

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from returns.result import Success
 
-from my_api.settings import LogLevel, Settings, env_name, load_settings
+from my_api.settings import AuthMode, LogLevel, Settings, env_name, load_settings
 
 # One non-default value per field, as the environment spells it, and the value
 # it must become. Kept in step with Settings by the first test below.
@@ -33,6 +33,15 @@ NON_DEFAULTS: dict[str, tuple[str, Any]] = {
     "migrate_on_start": ("off", False),
     "hsts_max_age_seconds": ("31536000", 31_536_000),
     "cursor_secret": ("s" * 32, "s" * 32),
+    # Authentication (docs/auth.md); with auth off the JWT fields are only stored.
+    "auth": ("off", AuthMode.OFF),
+    "auth_public_reads": ("yes", True),
+    "jwt_issuer": ("https://issuer.example/", "https://issuer.example/"),
+    "jwt_audience": ("my-api", "my-api"),
+    "jwt_algorithms": ("ES256,RS256", "ES256,RS256"),
+    "jwt_jwks_url": ("https://issuer.example/jwks", "https://issuer.example/jwks"),
+    "jwt_key": ("k" * 40, "k" * 40),
+    "jwt_leeway_seconds": ("30", 30),
 }
 
 TRUE_WORDS = ["true", "yes", "on", "1"]
@@ -203,8 +212,8 @@ def test_the_test_suites_own_variables_are_not_settings_and_are_ignored() -> Non
 def test_loading_never_raises_even_for_hostile_values() -> None:
     environ = {env_name(field): "\x00\udcff" + "9" * 5000 for field in NON_DEFAULTS}
     found = problems(environ)
-    # Every field but the free-text host and cursor secret is refused, one message each.
-    assert len(found) == len(NON_DEFAULTS) - 2
+    # Every field but the free-text host, cursor secret and JWT key is refused, one each.
+    assert len(found) == len(NON_DEFAULTS) - 3
 
 
 def test_a_short_cursor_secret_is_refused_without_echoing_it() -> None:

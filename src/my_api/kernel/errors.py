@@ -80,6 +80,25 @@ class Unavailable:
     detail: str = "A dependency is temporarily unavailable."
 
 
+@attrs.frozen
+class Unauthenticated:
+    """No credential, or one that does not hold (HTTP 401 with ``WWW-Authenticate``).
+
+    ``invalid`` is true when a credential was presented and refused (RFC 6750's
+    ``invalid_token``). ``detail`` is for clients and never quotes the credential.
+    """
+
+    detail: str = "This request needs a credential: send Authorization: Bearer <token>."
+    invalid: bool = False
+
+
+@attrs.frozen
+class Forbidden:
+    """An authenticated caller without the scope a request needs (HTTP 403)."""
+
+    scope: str
+
+
 AppError: TypeAlias = (
     NotFound
     | InvalidInput
@@ -89,4 +108,6 @@ AppError: TypeAlias = (
     | PreconditionFailed
     | PreconditionRequired
     | Unavailable
+    | Unauthenticated
+    | Forbidden
 )

@@ -14,16 +14,20 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 from returns.future import FutureResult
+from returns.result import Failure
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from my_api.adapters.http.auth_guard import OPEN, Guard
 from my_api.adapters.http.body import JSON, MERGE_PATCH, read_object
 from my_api.adapters.http.parsing import addressed, entity_id, expectation
+from my_api.adapters.http.problems import error_response
 from my_api.adapters.http.query_language import parse_list_query
 from my_api.adapters.http.responses import answer, entity_response, listing_response, not_modified
 from my_api.application.crud import CrudUseCases, Listing
 from my_api.application.member_commands import MemberCommands
+from my_api.kernel.auth import action_of, scope_for
 from my_api.kernel.clock import Clock
 from my_api.kernel.converter import structure_input
 from my_api.kernel.cursor import CursorCodec
@@ -70,6 +74,7 @@ class GenericCRUDRouter(Generic[E, C]):
         require_if_match: bool,
         cursors: CursorCodec,
         commands: MemberCommands[E] | None = None,
+        guard: Guard = OPEN,
     ) -> None:
         self._cases = use_cases
         self._resource = use_cases.resource
@@ -80,6 +85,7 @@ class GenericCRUDRouter(Generic[E, C]):
         self._cursors = cursors
         self._clock = clock
         self._require_if_match = require_if_match
+        self._guard = guard
         self.collection = f"{API_PREFIX}/{self._resource.name}"
         names = [command.name for command in self._resource.commands]
         if len(set(names)) != len(names):
@@ -96,14 +102,35 @@ class GenericCRUDRouter(Generic[E, C]):
             "DELETE": self.delete,
         }
         member = self.collection + "/{id}"
+        on_collection = {method: self._guarded(method, e) for method, e in on_collection.items()}
+        on_member = {method: self._guarded(method, e) for method, e in on_member.items()}
         return [
             Route(self.collection, _by_method(on_collection), methods=list(on_collection)),
             Route(member, _by_method(on_member), methods=list(on_member)),
             *(
-                Route(f"{member}/{command.name}", self.command(command), methods=["POST"])
+                Route(
+                    f"{member}/{command.name}",
+                    self._guarded("POST", self.command(command)),
+                    methods=["POST"],
+                )
                 for command in self._resource.commands
             ),
         ]
+
+    def _guarded(self, method: str, endpoint: Endpoint) -> Endpoint:
+        """The endpoint behind the guard, which asks for ``<resource>:<read|write>``."""
+        if self._guard.is_open:
+            return endpoint
+        action = action_of(method)
+        scope = scope_for(self._resource.name, action)
+
+        async def guarded(request: Request) -> Response:
+            admitted = await self._guard.admit(request, scope, action)
+            if isinstance(admitted, Failure):
+                return error_response(admitted.failure(), request.url.path)
+            return await endpoint(request)
+
+        return guarded
 
     # -- rendering -----------------------------------------------------------------
 

@@ -20,11 +20,13 @@ from my_api.kernel.errors import (
     AppError,
     Conflict,
     FieldError,
+    Forbidden,
     InvalidInput,
     MalformedRequest,
     NotFound,
     PreconditionFailed,
     PreconditionRequired,
+    Unauthenticated,
     Unavailable,
     UnsupportedMediaType,
 )
@@ -101,6 +103,28 @@ def error_response(error: AppError, instance: str) -> Response:  # noqa: PLR0911
                 slug="unavailable",
                 detail=detail,
                 headers={"Retry-After": "1"},
+            )
+        case Unauthenticated(detail=detail, invalid=invalid):
+            challenge = 'Bearer realm="my-api"'
+            if invalid:
+                challenge += f', error="invalid_token", error_description="{detail}"'
+            return problem(
+                401,
+                instance=instance,
+                slug="unauthenticated",
+                detail=detail,
+                headers={"WWW-Authenticate": challenge},
+            )
+        case Forbidden(scope=scope):
+            return problem(
+                403,
+                instance=instance,
+                slug="forbidden",
+                detail=f"This request needs the scope {scope!r}.",
+                headers={
+                    "WWW-Authenticate": f'Bearer realm="my-api", error="insufficient_scope", '
+                    f'scope="{scope}"'
+                },
             )
         case _:
             assert_never(error)
