@@ -12,10 +12,12 @@ import asyncio
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
+import aiosqlite
 import attrs
 import databases
 from returns.future import FutureResult, future_safe
 
+from my_api.adapters.sql.database import WriterDatabase
 from my_api.adapters.sql.dialect import Dialect
 from my_api.adapters.sql.errors import DATABASE_ERRORS, database_failure
 from my_api.adapters.sql.executor import EXECUTORS, SqlExecutor
@@ -41,7 +43,8 @@ class HeldConnection(Protocol):
 
 
 class Connections(Protocol):
-    def hold(self) -> AbstractAsyncContextManager[HeldConnection]: ...
+    def hold(self, *, writing: bool = False) -> AbstractAsyncContextManager[HeldConnection]:
+        """One connection for a unit of work; ``writing`` when it may write."""
 
 
 class DatabaseConnection:
@@ -117,6 +120,60 @@ class _Released:
             raise
 
 
+class _HeldWriter:
+    """The SQLite writer connection (``WriterDatabase``), lent to one unit of work.
+
+    Nothing to acquire: the unit of work has already queued for it. Its
+    transactions are explicit because it runs in autocommit mode.
+    """
+
+    def __init__(self, writer: aiosqlite.Connection, dialect: Dialect) -> None:
+        self._writer = writer
+        self._dialect = dialect
+
+    async def __aenter__(self) -> HeldConnection:
+        return _WriterConnection(self._writer, self._dialect)
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+
+class _WriterConnection:
+    def __init__(self, writer: aiosqlite.Connection, dialect: Dialect) -> None:
+        self._writer = writer
+        self.statements = EXECUTORS[dialect.name](writer)
+
+    def transaction(self, *, snapshot: bool) -> Transaction:  # noqa: ARG002 - the port's shape
+        return _ImmediateTransaction(self._writer)
+
+
+class _ImmediateTransaction:
+    """``BEGIN IMMEDIATE`` takes the write lock up front: a unit that reads and then
+    writes cannot fail half-way on another process's commit (``SQLITE_BUSY_SNAPSHOT``),
+    and a lock held elsewhere is waited for (the busy timeout) before any work.
+    """
+
+    def __init__(self, writer: aiosqlite.Connection) -> None:
+        self._writer = writer
+
+    async def start(self) -> object:
+        if self._writer.in_transaction:
+            # A ROLLBACK that failed earlier left one open: nothing of it was committed.
+            await self._run("ROLLBACK")
+        await self._run("BEGIN IMMEDIATE")
+        return self
+
+    async def commit(self) -> None:
+        await self._run("COMMIT")
+
+    async def rollback(self) -> None:
+        await self._run("ROLLBACK")
+
+    async def _run(self, sql: str) -> None:
+        async with self._writer.execute(sql):
+            pass
+
+
 class DatabaseConnections:
     """The production ``Connections``: the pool of a connected ``databases.Database``.
 
@@ -131,8 +188,11 @@ class DatabaseConnections:
         self._dialect = dialect
         self._timeout = limits.seconds
 
-    def hold(self) -> _Held:
-        return _Held(self._database.connection(), self._dialect, self._timeout)
+    def hold(self, *, writing: bool = False) -> AbstractAsyncContextManager[HeldConnection]:
+        database = self._database
+        if writing and isinstance(database, WriterDatabase) and database.writer is not None:
+            return _HeldWriter(database.writer, self._dialect)
+        return _Held(database.connection(), self._dialect, self._timeout)
 
     def ping(self) -> FutureResult[None, AppError]:
         """One trivial round trip, for readiness; a failure is a value."""
