@@ -63,6 +63,16 @@ class Settings:
     # Signs keyset cursors. Empty: a random secret per process, so cursors do not
     # survive a restart or cross instances; set it when running several.
     cursor_secret: str = attrs.field(default="", repr=False, validator=_secret)
+    # The server edge and the database's time limits (docs/configuration.md#limits-at-the-edge).
+    max_header_bytes: int = attrs.field(default=16_384, validator=_between(1024, 1 << 20))
+    keep_alive_timeout_seconds: int = attrs.field(default=5, validator=_between(1, 600))
+    body_timeout_seconds: float = attrs.field(default=30.0, validator=_between(0.1, 3600))
+    shutdown_timeout_seconds: int = attrs.field(default=10, validator=_between(0, 3600))
+    # Comma-separated host names (``*.example.com`` allowed); ``*`` allows any. Empty:
+    # any Host while the service binds a loopback address, and start-up refused otherwise.
+    allowed_hosts: str = ""
+    db_statement_timeout_seconds: float = attrs.field(default=10.0, validator=_between(0.01, 3600))
+    db_lock_timeout_seconds: float = attrs.field(default=5.0, validator=_between(0.01, 3600))
 
     def __attrs_post_init__(self) -> None:
         if self.db_pool_min_size > self.db_pool_max_size:
