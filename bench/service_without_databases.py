@@ -56,7 +56,7 @@ class PoolConnections:
         self._dialect = dialect
 
     @asynccontextmanager
-    async def hold(self) -> AsyncIterator[HeldConnection]:
+    async def hold(self, *, writing: bool = False) -> AsyncIterator[HeldConnection]:  # noqa: ARG002
         async with self.pool.acquire() as connection:
             yield _PoolConnection(connection, self._dialect)
 

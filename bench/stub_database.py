@@ -119,7 +119,7 @@ class StubConnections:
     """The service's ``Connections`` port, handing out stub connections."""
 
     @asynccontextmanager
-    async def hold(self) -> AsyncIterator[HeldConnection]:
+    async def hold(self, *, writing: bool = False) -> AsyncIterator[HeldConnection]:  # noqa: ARG002
         yield _StubHeld()
 
 

@@ -40,9 +40,10 @@ from my_api.adapters.http.auth_guard import Guard
 from my_api.adapters.http.auth_jwt import JwtAuthenticator, JwtOptions
 from my_api.adapters.http.crud_router import GenericCRUDRouter
 from my_api.adapters.http.health import health_routes
+from my_api.adapters.http.middleware.allowed_hosts import allowed_hosts
 from my_api.adapters.sql.api_keys import SqlApiKeys
 from my_api.adapters.sql.connections import AcquireTimeout, Connections, DatabaseConnections
-from my_api.adapters.sql.database import PoolSize, create_database
+from my_api.adapters.sql.database import PoolSize, TimeLimits, create_database
 from my_api.adapters.sql.dialect import Dialect, dialect_for
 from my_api.adapters.sql.errors import DATABASE_ERRORS
 from my_api.adapters.sql.migrations import MigrationRunner, directory_for
@@ -90,14 +91,20 @@ def build_container(settings: Settings, resources: Resources = RESOURCES) -> Con
         settings.database_url,
         dialect,
         PoolSize(settings.db_pool_min_size, settings.db_pool_max_size),
+        TimeLimits(settings.db_statement_timeout_seconds, settings.db_lock_timeout_seconds),
     )
     container[SqlOptions] = SqlOptions(resources.tables)
     container[AcquireTimeout] = AcquireTimeout(settings.db_acquire_timeout_seconds)
+    hosts = allowed_hosts(settings.allowed_hosts, settings.host)
+    if isinstance(hosts, Failure):
+        raise StartupError(hosts.failure())
     container[HttpOptions] = HttpOptions(
         access_log=settings.access_log,
         hsts_max_age_seconds=settings.hsts_max_age_seconds,
         max_body_bytes=settings.max_body_bytes,
         require_if_match=settings.require_if_match,
+        allowed_hosts=hosts.unwrap(),
+        body_timeout_seconds=settings.body_timeout_seconds,
     )
     secret = settings.cursor_secret.encode() or secrets.token_bytes(32)
     container[CursorCodec] = CursorCodec(secret)

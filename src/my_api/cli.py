@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -16,6 +17,7 @@ import databases
 import uvicorn
 from returns.result import Failure
 
+from my_api.adapters.http.middleware.allowed_hosts import allowed_hosts
 from my_api.adapters.sql.errors import DATABASE_ERRORS
 from my_api.adapters.sql.migrations import MigrationRunner
 from my_api.application.api_keys import ApiKeyUseCases
@@ -23,7 +25,7 @@ from my_api.bootstrap import build_container, prepare_database
 from my_api.kernel.api_keys import ApiKey
 from my_api.kernel.errors import AppError, InvalidInput, NotFound
 from my_api.kernel.io_edge import performed
-from my_api.settings import Settings, auth_refusal, load_settings
+from my_api.settings import Settings, auth_refusal, env_name, load_settings
 
 EXIT_CONFIG = 2
 EXIT_FAILED = 1
@@ -60,8 +62,18 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     port = args.port if args.port is not None else settings.port
     if not 1 <= port <= 65535:
         return _fail(f"--port: must be between 1 and 65535 (got {port})", EXIT_CONFIG)
-    if (refusal := auth_refusal(settings.auth, args.host or settings.host)) is not None:
+    host = args.host or settings.host
+    if (refusal := auth_refusal(settings.auth, host)) is not None:
         return _fail(refusal, EXIT_CONFIG)
+    hosts = allowed_hosts(settings.allowed_hosts, host)
+    if isinstance(hosts, Failure):
+        return _fail(f"invalid configuration:\n  {hosts.failure()}", EXIT_CONFIG)
+    # uvicorn re-raises the signal that stopped it once it is done; a stop asked for
+    # with SIGTERM (what process managers send) is a clean exit, status 0.
+    signal.signal(signal.SIGTERM, _stopped)
+    # The app factory reads its settings from the environment: it must know the
+    # interface actually bound (--host), which decides the allowed hosts.
+    os.environ[env_name("host")] = host
     # Check the database (migrate, compare its columns with the entities) before
     # uvicorn starts: a failure in the
     # app's lifespan would end in uvicorn's traceback rather than one clear line.
@@ -71,14 +83,25 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     uvicorn.run(
         "my_api.app:served_app_from_environment",
         factory=True,
-        host=args.host or settings.host,
+        host=host,
         port=port,
         reload=args.reload,
         log_config=None,
         access_log=False,
         proxy_headers=False,
+        # httptools with the request head bounded in size and in time (see the module).
+        http="my_api.adapters.http.server_protocol:BoundedHttpToolsProtocol",
+        h11_max_incomplete_event_size=settings.max_header_bytes,
+        timeout_keep_alive=settings.keep_alive_timeout_seconds,
+        # Past it, requests still running are cancelled (their units of work roll back).
+        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+        server_header=False,
     )
     return 0
+
+
+def _stopped(_signal: int, _frame: object) -> None:
+    return None
 
 
 async def _migrate(settings: Settings, *, status_only: bool) -> int:

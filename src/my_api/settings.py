@@ -163,6 +163,16 @@ class Settings:
     # A PEM public key, or the shared secret of the HS* algorithms.
     jwt_key: str = attrs.field(default="", repr=False)
     jwt_leeway_seconds: int = attrs.field(default=0, validator=_between(0, 300))
+    # The server edge and the database's time limits (docs/configuration.md#limits-at-the-edge).
+    max_header_bytes: int = attrs.field(default=16_384, validator=_between(1024, 1 << 20))
+    keep_alive_timeout_seconds: int = attrs.field(default=5, validator=_between(1, 600))
+    body_timeout_seconds: float = attrs.field(default=30.0, validator=_between(0.1, 3600))
+    shutdown_timeout_seconds: int = attrs.field(default=10, validator=_between(0, 3600))
+    # Comma-separated host names (``*.example.com`` allowed); ``*`` allows any. Empty:
+    # any Host while the service binds a loopback address, and start-up refused otherwise.
+    allowed_hosts: str = ""
+    db_statement_timeout_seconds: float = attrs.field(default=10.0, validator=_between(0.01, 3600))
+    db_lock_timeout_seconds: float = attrs.field(default=5.0, validator=_between(0.01, 3600))
 
     def __attrs_post_init__(self) -> None:
         if self.auth is AuthMode.JWT:

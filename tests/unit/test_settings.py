@@ -42,6 +42,13 @@ NON_DEFAULTS: dict[str, tuple[str, Any]] = {
     "jwt_jwks_url": ("https://issuer.example/jwks", "https://issuer.example/jwks"),
     "jwt_key": ("k" * 40, "k" * 40),
     "jwt_leeway_seconds": ("30", 30),
+    "max_header_bytes": ("8192", 8192),
+    "keep_alive_timeout_seconds": ("15", 15),
+    "body_timeout_seconds": ("2.5", 2.5),
+    "shutdown_timeout_seconds": ("3", 3),
+    "allowed_hosts": ("api.example.com", "api.example.com"),
+    "db_statement_timeout_seconds": ("1.5", 1.5),
+    "db_lock_timeout_seconds": ("0.5", 0.5),
 }
 
 TRUE_WORDS = ["true", "yes", "on", "1"]
@@ -212,8 +219,9 @@ def test_the_test_suites_own_variables_are_not_settings_and_are_ignored() -> Non
 def test_loading_never_raises_even_for_hostile_values() -> None:
     environ = {env_name(field): "\x00\udcff" + "9" * 5000 for field in NON_DEFAULTS}
     found = problems(environ)
-    # Every field but the free-text host, cursor secret and JWT key is refused, one each.
-    assert len(found) == len(NON_DEFAULTS) - 3
+    # Every field but the free-text host, allowed hosts, cursor secret and JWT key is
+    # refused, one message each.
+    assert len(found) == len(NON_DEFAULTS) - 4
 
 
 def test_a_short_cursor_secret_is_refused_without_echoing_it() -> None:

@@ -64,7 +64,7 @@ class _Connections:
         self.log: list[str] = []
 
     @asynccontextmanager
-    async def hold(self) -> AsyncIterator[HeldConnection]:
+    async def hold(self, *, writing: bool = False) -> AsyncIterator[HeldConnection]:  # noqa: ARG002
         self.log.append("acquire")
         try:
             yield _Held(self.log)

@@ -15,7 +15,10 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 from starlette.types import Lifespan
 
+from my_api.adapters.http.middleware.allowed_hosts import ANY, AllowedHostsMiddleware
 from my_api.adapters.http.middleware.body_limit import BodyLimitMiddleware
+from my_api.adapters.http.middleware.body_timeout import BodyTimeoutMiddleware
+from my_api.adapters.http.middleware.cache_control import CacheControlMiddleware
 from my_api.adapters.http.middleware.request_id import RequestIdMiddleware
 from my_api.adapters.http.middleware.security_headers import SecurityHeadersMiddleware
 from my_api.adapters.http.middleware.unexpected_errors import UnexpectedErrorMiddleware
@@ -30,21 +33,32 @@ class HttpOptions:
     hsts_max_age_seconds: int
     max_body_bytes: int
     require_if_match: bool
+    # Host names answered for (``("*",)``: any); see middleware/allowed_hosts.py.
+    allowed_hosts: tuple[str, ...] = ANY
+    # The longest wait for the next chunk of a request body.
+    body_timeout_seconds: float = 30.0
 
 
 def create_asgi_app(
     routes: Sequence[BaseRoute], options: HttpOptions, lifespan: Lifespan[Starlette]
 ) -> Starlette:
-    return Starlette(
+    app = Starlette(
         routes=list(routes),
         middleware=[
             Middleware(RequestIdMiddleware, log_access=options.access_log),
             Middleware(
                 SecurityHeadersMiddleware, hsts_max_age_seconds=options.hsts_max_age_seconds
             ),
+            Middleware(CacheControlMiddleware),
+            Middleware(AllowedHostsMiddleware, hosts=options.allowed_hosts),
+            Middleware(BodyTimeoutMiddleware, seconds=options.body_timeout_seconds),
             Middleware(BodyLimitMiddleware, max_body_bytes=options.max_body_bytes),
             Middleware(UnexpectedErrorMiddleware),
         ],
         exception_handlers={HTTPException: http_exception},
         lifespan=lifespan,
     )
+    # No trailing-slash redirects: Starlette builds their Location from the Host
+    # header, which reflected any host a client sent. ``/items/`` is a 404 problem.
+    app.router.redirect_slashes = False
+    return app

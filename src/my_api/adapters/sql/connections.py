@@ -14,10 +14,12 @@ import asyncio
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
+import aiosqlite
 import attrs
 import databases
 from returns.future import FutureResult, future_safe
 
+from my_api.adapters.sql.database import WriterDatabase
 from my_api.adapters.sql.dialect import Dialect
 from my_api.adapters.sql.errors import DATABASE_ERRORS, database_failure
 from my_api.adapters.sql.executor import EXECUTORS, SqlExecutor, StatementTransaction
@@ -43,7 +45,8 @@ class HeldConnection(Protocol):
 
 
 class Connections(Protocol):
-    def hold(self) -> AbstractAsyncContextManager[HeldConnection]: ...
+    def hold(self, *, writing: bool = False) -> AbstractAsyncContextManager[HeldConnection]:
+        """One connection for a unit of work; ``writing`` when it may write."""
 
 
 class DatabaseConnection:
@@ -91,6 +94,48 @@ class _Held:
         await self._connection.__aexit__()
 
 
+class _HeldWriter:
+    """The SQLite writer connection (``WriterDatabase``), lent to one unit of work.
+
+    Nothing to acquire: the unit of work has already queued for it. Its
+    transactions are explicit because it runs in autocommit mode.
+    """
+
+    def __init__(self, writer: aiosqlite.Connection, dialect: Dialect) -> None:
+        self._writer = writer
+        self._dialect = dialect
+
+    async def __aenter__(self) -> HeldConnection:
+        return _WriterConnection(self._writer, self._dialect)
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+
+class _WriterConnection:
+    def __init__(self, writer: aiosqlite.Connection, dialect: Dialect) -> None:
+        self._writer = writer
+        self._begin_write = dialect.begin_write
+        self.statements = EXECUTORS[dialect.name](writer)
+
+    def transaction(self, *, snapshot: bool) -> Transaction:  # noqa: ARG002 - the port's shape
+        return _WriterTransaction(self._writer, self.statements, self._begin_write)
+
+
+class _WriterTransaction(StatementTransaction):
+    """A write transaction on the long-lived writer connection."""
+
+    def __init__(self, writer: aiosqlite.Connection, statements: SqlExecutor, begin: str) -> None:
+        super().__init__(statements, begin)
+        self._writer = writer
+
+    async def start(self) -> None:
+        if self._writer.in_transaction:
+            # A ROLLBACK that failed earlier left one open: nothing of it was committed.
+            await self.rollback()
+        await super().start()
+
+
 class DatabaseConnections:
     """The production ``Connections``: the pool of a connected ``databases.Database``.
 
@@ -105,8 +150,11 @@ class DatabaseConnections:
         self._dialect = dialect
         self._timeout = limits.seconds
 
-    def hold(self) -> _Held:
-        return _Held(self._database.connection(), self._dialect, self._timeout)
+    def hold(self, *, writing: bool = False) -> AbstractAsyncContextManager[HeldConnection]:
+        database = self._database
+        if writing and isinstance(database, WriterDatabase) and database.writer is not None:
+            return _HeldWriter(database.writer, self._dialect)
+        return _Held(database.connection(), self._dialect, self._timeout)
 
     def ping(self) -> FutureResult[None, AppError]:
         """One trivial round trip, for readiness; a failure is a value."""

@@ -11,7 +11,6 @@ import asyncio
 import enum
 import logging
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -20,7 +19,12 @@ from returns.future import FutureResult
 from returns.io import IOFailure
 from returns.result import Failure, Result
 
-from my_api.adapters.sql.connections import Connections, HeldConnection, Transaction
+from my_api.adapters.sql.connections import (
+    AcquireTimeout,
+    Connections,
+    HeldConnection,
+    Transaction,
+)
 from my_api.adapters.sql.dialect import Dialect
 from my_api.adapters.sql.errors import DATABASE_ERRORS, database_failure
 from my_api.adapters.sql.executor import Row
@@ -79,12 +83,19 @@ class SqlOptions:
 
 
 class SqlUnitOfWork:
-    def __init__(self, connections: Connections, dialect: Dialect, options: SqlOptions) -> None:
+    def __init__(
+        self,
+        connections: Connections,
+        dialect: Dialect,
+        options: SqlOptions,
+        wait: AcquireTimeout = AcquireTimeout(5.0),  # noqa: B008 - frozen, shared safely
+    ) -> None:
         self._connections = connections
         # Only where the dialect asks for it (SQLite): see Dialect.serialize_writes.
-        self._writes: AbstractAsyncContextManager[Any] = (
-            asyncio.Lock() if dialect.serialize_writes else nullcontext()
-        )
+        self._writes = asyncio.Lock() if dialect.serialize_writes else None
+        # Queueing for the write lock is bounded like acquiring a connection: behind a
+        # stuck writer the queue answers Unavailable instead of growing without end.
+        self._wait = wait.seconds
         # SQL text and row readers for every declared table are built here, once.
         self._prepared = {
             table.name: _Prepared(
@@ -103,14 +114,21 @@ class SqlUnitOfWork:
         return FutureResult(self._run(work, Mode.SNAPSHOT))
 
     async def _run(self, work: Work[T], mode: Mode) -> Result[T, AppError]:
-        if mode is Mode.WRITE:
-            async with self._writes:
-                return await self._held(work, mode)
-        return await self._held(work, mode)
+        if mode is not Mode.WRITE or self._writes is None:
+            return await self._held(work, mode)
+        try:
+            async with asyncio.timeout(self._wait):
+                await self._writes.acquire()
+        except TimeoutError as error:
+            return Failure(database_failure(error))
+        try:
+            return await self._held(work, mode)
+        finally:
+            self._writes.release()
 
     async def _held(self, work: Work[T], mode: Mode) -> Result[T, AppError]:
         try:
-            async with self._connections.hold() as connection:
+            async with self._connections.hold(writing=mode is Mode.WRITE) as connection:
                 session = SqlSession(connection, self._prepared)
                 if mode is Mode.READ:
                     return performed(await work(session))
