@@ -7,6 +7,9 @@ from __future__ import annotations
 import httpx2
 import pytest
 
+from my_api.adapters.http.problems import MAX_ERRORS
+from tests.conftest import ClientFactory
+
 ITEMS = "/api/v1/items"
 
 
@@ -24,3 +27,41 @@ async def test_a_negated_group_holding_a_negation_lists_items(
     response = await client.get(ITEMS, params=params)
 
     assert response.status_code == 200, response.text
+
+
+async def test_a_lone_surrogate_in_a_json_key_is_a_422_naming_it_escaped(
+    client: httpx2.AsyncClient,
+) -> None:
+    response = await client.post(
+        ITEMS, content=b'{"\\ud800":1}', headers={"content-type": "application/json"}
+    )
+
+    assert response.status_code == 422, response.text
+    fields = {error["field"] for error in response.json()["errors"]}
+    assert "\\ud800" in fields
+
+
+async def test_seven_thousand_unknown_parameters_give_a_small_400(
+    client: httpx2.AsyncClient,
+) -> None:
+    response = await client.get(ITEMS, params=[(f"x{n}", "1") for n in range(7_000)])
+
+    assert response.status_code == 400, response.text
+    assert len(response.content) < 20_000
+
+
+async def test_a_hundred_thousand_unknown_keys_give_a_small_422_counting_the_rest(
+    database_url: str, client_for: ClientFactory
+) -> None:
+    body = "{" + ",".join(f'"k{n}":1' for n in range(100_000)) + "}"
+    async with client_for(database_url, max_body_bytes=4_000_000) as client:
+        response = await client.post(
+            ITEMS, content=body.encode(), headers={"content-type": "application/json"}
+        )
+
+    assert response.status_code == 422, response.text
+    assert len(response.content) < 20_000
+    problem = response.json()
+    assert len(problem["errors"]) == MAX_ERRORS
+    # 100,000 unknown keys, and the three required fields that are missing.
+    assert problem["errors_omitted"] == 100_003 - MAX_ERRORS
