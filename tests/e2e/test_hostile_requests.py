@@ -24,7 +24,7 @@ ITEMS = "/api/v1/items"
 async def test_a_negated_group_holding_a_negation_lists_items(
     client: httpx2.AsyncClient, params: list[tuple[str, str]]
 ) -> None:
-    response = await client.get(ITEMS, params=params)
+    response = await client.get(ITEMS, params=tuple(params))
 
     assert response.status_code == 200, response.text
 
@@ -65,3 +65,17 @@ async def test_a_hundred_thousand_unknown_keys_give_a_small_422_counting_the_res
     assert len(problem["errors"]) == MAX_ERRORS
     # 100,000 unknown keys, and the three required fields that are missing.
     assert problem["errors_omitted"] == 100_003 - MAX_ERRORS
+
+
+@pytest.mark.parametrize(
+    "price", ["1e1000000", "1e999999", "1e-1000000", "-1e1000000", "1e99999999999999999999"]
+)
+async def test_a_price_with_a_huge_or_tiny_exponent_is_a_422(
+    client: httpx2.AsyncClient, price: str
+) -> None:
+    body = f'{{"name":"a","price":{price},"quantity":1}}'.encode()
+
+    response = await client.post(ITEMS, content=body, headers={"content-type": "application/json"})
+
+    assert response.status_code == 422, response.text
+    assert [error["field"] for error in response.json()["errors"]] == ["price"]

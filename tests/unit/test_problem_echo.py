@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -11,9 +12,8 @@ from my_api.adapters.http.problems import MAX_ERRORS, error_response, problem
 from my_api.kernel.errors import FieldError, InvalidInput, MalformedRequest, NotFound
 
 
-def _document(body: bytes) -> dict[str, object]:
-    document: dict[str, object] = json.loads(body)
-    return document
+def _document(body: bytes | memoryview) -> Any:
+    return json.loads(bytes(body))
 
 
 def test_a_lone_surrogate_in_a_field_name_is_escaped_not_refused() -> None:
@@ -32,7 +32,7 @@ def test_any_echoed_text_encodes_and_stays_short(field: str, message: str) -> No
 
     document = _document(response.body)  # the encoder accepted it
 
-    entry = document["errors"][0]  # type: ignore[index]
+    entry = document["errors"][0]
     assert len(entry["field"]) <= 6 * 81
     assert len(entry["message"]) <= 6 * 201
     assert len(str(document["detail"])) <= 6 * 401
@@ -41,7 +41,7 @@ def test_any_echoed_text_encodes_and_stays_short(field: str, message: str) -> No
 def test_a_not_found_id_with_a_lone_surrogate_is_echoed_escaped() -> None:
     response = error_response(NotFound("item", "\udfff" * 500), "/x")
 
-    assert "\\udfff" in _document(response.body)["detail"]  # type: ignore[operator]
+    assert "\\udfff" in _document(response.body)["detail"]
     assert len(response.body) < 2_000
 
 
@@ -52,9 +52,9 @@ def test_errors_past_the_cap_are_counted_not_listed() -> None:
     few = _document(problem(422, instance="/", errors=errors).body)
     many = _document(problem(422, instance="/", errors=capped).body)
 
-    assert len(few["errors"]) == 7  # type: ignore[arg-type]
+    assert len(few["errors"]) == 7
     assert "errors_omitted" not in few
-    assert len(many["errors"]) == MAX_ERRORS  # type: ignore[arg-type]
+    assert len(many["errors"]) == MAX_ERRORS
     assert many["errors_omitted"] == 7
     assert "7 more error(s) are not listed." in str(many["detail"])
 
