@@ -38,6 +38,7 @@ from starlette.routing import BaseRoute
 from my_api.adapters.http.asgi import HttpOptions, create_asgi_app
 from my_api.adapters.http.crud_router import GenericCRUDRouter
 from my_api.adapters.http.health import health_routes
+from my_api.adapters.http.query_limits import QueryLimits
 from my_api.adapters.sql.connections import AcquireTimeout, Connections, DatabaseConnections
 from my_api.adapters.sql.database import PoolSize, create_database
 from my_api.adapters.sql.dialect import Dialect, dialect_for
@@ -96,6 +97,12 @@ def build_container(settings: Settings, resources: Resources = RESOURCES) -> Con
     )
     secret = settings.cursor_secret.encode() or secrets.token_bytes(32)
     container[CursorCodec] = CursorCodec(secret)
+    container[QueryLimits] = QueryLimits(
+        max_depth=settings.query_max_depth,
+        max_terms=settings.query_max_terms,
+        max_in_values=settings.query_max_in_values,
+        max_length=settings.query_max_length,
+    )
 
     @provides(container)
     def _connections(c: Container) -> Connections:
@@ -131,13 +138,18 @@ def resource_routes(
     new_id: IdFactory,
     cursors: CursorCodec,
     options: HttpOptions,
+    query_limits: QueryLimits,
 ) -> list[BaseRoute]:
     """Every declared resource's routes, each through its CRUD use cases."""
     routes: list[BaseRoute] = []
     for resource in resources.all:
         use_cases = CrudUseCases(resource, unit_of_work, clock, new_id)
         router = GenericCRUDRouter(
-            use_cases, clock=clock, require_if_match=options.require_if_match, cursors=cursors
+            use_cases,
+            clock=clock,
+            require_if_match=options.require_if_match,
+            cursors=cursors,
+            query_limits=query_limits,
         )
         routes += router.routes
     return routes

@@ -63,6 +63,12 @@ class Settings:
     # Signs keyset cursors. Empty: a random secret per process, so cursors do not
     # survive a restart or cross instances; set it when running several.
     cursor_secret: str = attrs.field(default="", repr=False, validator=_secret)
+    # Limits on one list query (docs/query-language.md#limits). The highest values
+    # allowed still keep every accepted query inside both databases' own limits.
+    query_max_depth: int = attrs.field(default=8, validator=_between(1, 12))
+    query_max_terms: int = attrs.field(default=64, validator=_between(1, 256))
+    query_max_in_values: int = attrs.field(default=500, validator=_between(1, 10_000))
+    query_max_length: int = attrs.field(default=16_384, validator=_between(256, 1_048_576))
 
     def __attrs_post_init__(self) -> None:
         if self.db_pool_min_size > self.db_pool_max_size:

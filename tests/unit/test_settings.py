@@ -33,6 +33,10 @@ NON_DEFAULTS: dict[str, tuple[str, Any]] = {
     "migrate_on_start": ("off", False),
     "hsts_max_age_seconds": ("31536000", 31_536_000),
     "cursor_secret": ("s" * 32, "s" * 32),
+    "query_max_depth": ("4", 4),
+    "query_max_terms": ("100", 100),
+    "query_max_in_values": ("1000", 1000),
+    "query_max_length": ("4096", 4096),
 }
 
 TRUE_WORDS = ["true", "yes", "on", "1"]
