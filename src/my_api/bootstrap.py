@@ -41,6 +41,7 @@ from my_api.adapters.http.auth_jwt import JwtAuthenticator, JwtOptions
 from my_api.adapters.http.crud_router import GenericCRUDRouter
 from my_api.adapters.http.health import health_routes
 from my_api.adapters.http.middleware.allowed_hosts import allowed_hosts
+from my_api.adapters.http.query_limits import QueryLimits
 from my_api.adapters.sql.api_keys import SqlApiKeys
 from my_api.adapters.sql.connections import AcquireTimeout, Connections, DatabaseConnections
 from my_api.adapters.sql.database import PoolSize, TimeLimits, create_database
@@ -108,6 +109,12 @@ def build_container(settings: Settings, resources: Resources = RESOURCES) -> Con
     )
     secret = settings.cursor_secret.encode() or secrets.token_bytes(32)
     container[CursorCodec] = CursorCodec(secret)
+    container[QueryLimits] = QueryLimits(
+        max_depth=settings.query_max_depth,
+        max_terms=settings.query_max_terms,
+        max_in_values=settings.query_max_in_values,
+        max_length=settings.query_max_length,
+    )
 
     @provides(container)
     def _connections(c: Container) -> Connections:
@@ -172,6 +179,7 @@ def resource_routes(
     cursors: CursorCodec,
     options: HttpOptions,
     guard: Guard,
+    query_limits: QueryLimits,
 ) -> list[BaseRoute]:
     """Every declared resource's routes, each through its CRUD use cases."""
     routes: list[BaseRoute] = []
@@ -183,6 +191,7 @@ def resource_routes(
             require_if_match=options.require_if_match,
             cursors=cursors,
             guard=guard,
+            query_limits=query_limits,
         )
         routes += router.routes
     return routes

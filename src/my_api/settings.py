@@ -173,6 +173,12 @@ class Settings:
     allowed_hosts: str = ""
     db_statement_timeout_seconds: float = attrs.field(default=10.0, validator=_between(0.01, 3600))
     db_lock_timeout_seconds: float = attrs.field(default=5.0, validator=_between(0.01, 3600))
+    # Limits on one list query (docs/query-language.md#limits). The highest values
+    # allowed still keep every accepted query inside both databases' own limits.
+    query_max_depth: int = attrs.field(default=8, validator=_between(1, 12))
+    query_max_terms: int = attrs.field(default=64, validator=_between(1, 256))
+    query_max_in_values: int = attrs.field(default=500, validator=_between(1, 10_000))
+    query_max_length: int = attrs.field(default=16_384, validator=_between(256, 1_048_576))
 
     def __attrs_post_init__(self) -> None:
         if self.auth is AuthMode.JWT:

@@ -339,6 +339,7 @@ def test_parsing_any_query_string_answers_a_result_naming_what_was_sent(
 
 _COLUMNS = {column.name for column in ITEM_TABLE.mapping.columns}
 _SQL_WORDS = {"AND", "OR", "NOT", "IS", "NULL", "IN", "LIKE", "ESCAPE", "lower"}
+_SQL_WORDS |= {"SELECT", "value", "FROM", "json_each"}  # SQLite's in list, one JSON array
 _SQL_TOKEN = re.compile(r"\s*(\$\d+|\?\d+|'\\'|<>|<=|>=|[=<>(),]|[A-Za-z_][A-Za-z0-9_]*)")
 
 

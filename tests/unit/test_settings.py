@@ -49,6 +49,10 @@ NON_DEFAULTS: dict[str, tuple[str, Any]] = {
     "allowed_hosts": ("api.example.com", "api.example.com"),
     "db_statement_timeout_seconds": ("1.5", 1.5),
     "db_lock_timeout_seconds": ("0.5", 0.5),
+    "query_max_depth": ("4", 4),
+    "query_max_terms": ("100", 100),
+    "query_max_in_values": ("1000", 1000),
+    "query_max_length": ("4096", 4096),
 }
 
 TRUE_WORDS = ["true", "yes", "on", "1"]

@@ -11,6 +11,7 @@ to each other on real databases.)
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -329,6 +330,7 @@ def test_a_field_that_is_not_a_column_is_refused_and_never_rendered(
 # The grammar of a compiled condition: declared column names, a few keywords,
 # comparison operators, numbered placeholders, parentheses and the escape literal.
 _KEYWORDS = {"AND", "OR", "NOT", "IN", "IS", "NULL", "LIKE", "ESCAPE", "lower"}
+_KEYWORDS |= {"SELECT", "value", "FROM", "json_each"}  # SQLite's in list, one JSON array
 _TOKEN = re.compile(
     r"\s*(?:(?P<placeholder>[?$](?P<number>[0-9]+))|(?P<word>[A-Za-z_][A-Za-z0-9_]*)"
     r"|(?P<escape>'\\')|(?P<operator><>|<=|>=|=|<|>)|(?P<punctuation>[(),]))"
@@ -355,6 +357,8 @@ def _leaf_values(spec: FieldSpecification, dialect: Dialect) -> list[Any]:
     match spec.operator:
         case Operator.IS:
             return []
+        case Operator.IN if dialect.in_json_list is not None:
+            return [json.dumps([encode(one) for one in spec.value])]
         case Operator.IN:
             return [encode(one) for one in spec.value]
         case Operator.LIKE:
@@ -450,9 +454,15 @@ def test_placeholder_numbering_starts_at_first_param(
     assert condition.params == params
 
 
-@pytest.mark.parametrize("dialect", DIALECTS)
-def test_in_binds_one_placeholder_per_value(dialect: Dialect) -> None:
+def test_in_binds_one_placeholder_per_value_on_postgresql() -> None:
     spec = FieldSpecification("quantity", Operator.IN, (1, 2, 3))
-    condition = spec.to_sql_condition(dialect, MAPPING).unwrap()
+    condition = spec.to_sql_condition(POSTGRESQL, MAPPING).unwrap()
     assert _placeholders(condition.text) == [1, 2, 3]
     assert condition.params == (1, 2, 3)
+
+
+def test_in_binds_the_whole_list_as_one_json_array_on_sqlite() -> None:
+    spec = FieldSpecification("price", Operator.IN, (Decimal("1.50"), Decimal(2)))
+    condition = spec.to_sql_condition(SQLITE, MAPPING).unwrap()
+    assert condition.text == "price IN (SELECT value FROM json_each(?1))"
+    assert condition.params == ('["1.50", "2"]',)

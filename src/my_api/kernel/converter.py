@@ -48,10 +48,23 @@ def _structure_int(value: object, _: type) -> int:
     return value
 
 
+@attrs.frozen
+class UnrepresentableNumber:
+    """A JSON number whose exponent is past what ``Decimal`` can hold (``1e99999999999999999999``).
+
+    The body parser keeps it as this value rather than refusing the whole body, so the
+    field that holds it is refused (422) like any other number out of range.
+    """
+
+    text: str
+
+
 def _structure_decimal(value: object, _: type) -> Decimal:
     """Money arrives as a JSON number (parsed exactly, never via float) or a numeric string."""
     if isinstance(value, Decimal):
         return value
+    if isinstance(value, UnrepresentableNumber):
+        raise RuleViolation("out_of_range", "is too large or too small a number")
     if isinstance(value, int) and not isinstance(value, bool):
         return Decimal(value)
     if isinstance(value, str) and _DECIMAL_TEXT.fullmatch(value):

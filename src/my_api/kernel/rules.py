@@ -87,8 +87,17 @@ def money(*, integer_digits: int) -> Any:
 
 
 def to_cents(value: Any) -> Any:
-    """Present an exact amount with two decimals; leave anything else for the validator."""
-    if isinstance(value, Decimal) and value.is_finite() and abs(value) < 10**20:
+    """Present an exact amount with two decimals; leave anything else for the validator.
+
+    ``copy_abs``, not ``abs``: it is exact, where ``abs`` rounds to the context and
+    raises ``decimal.Overflow`` past its exponent range (``1e1000000``).
+
+    >>> to_cents(Decimal("1e1000000"))
+    Decimal('1E+1000000')
+    >>> to_cents(Decimal("12.5"))
+    Decimal('12.50')
+    """
+    if isinstance(value, Decimal) and value.is_finite() and value.copy_abs() < 10**20:
         cents = value.quantize(CENT)
         if cents == value:
             return cents

@@ -15,6 +15,7 @@ description is NULL, in memory exactly as in SQL. ``is.null`` is never unknown.
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any, Protocol, TypeAlias
@@ -53,6 +54,10 @@ class SqlDialect(Protocol):
 
     def encode(self, column_type: ColumnType, value: Any) -> Any: ...
 
+    @property
+    def in_json_list(self) -> str | None:
+        """A ``{column} IN ...`` template taking the values as one JSON array ``{param}``."""
+
 
 @attrs.frozen
 class SqlCondition:
@@ -72,6 +77,19 @@ class _Binder:
     def bind(self, field: str, value: Any) -> str:
         self.params.append(self.dialect.encode(self.types[field], value))
         return self.dialect.param(self.first + len(self.params) - 1)
+
+    def in_list(self, field: str, values: tuple[Any, ...]) -> str:
+        """``field IN (...)``: one placeholder per value, or all values as one JSON array
+        where the dialect says so (work linear in the list on every database).
+        """
+        template = self.dialect.in_json_list
+        if template is None:
+            return f"{field} IN ({', '.join(self.bind(field, value) for value in values)})"
+        encoded = [self.dialect.encode(self.types[field], value) for value in values]
+        self.params.append(json.dumps(encoded))
+        return template.format(
+            column=field, param=self.dialect.param(self.first + len(self.params) - 1)
+        )
 
 
 _COMPARISONS: dict[Operator, tuple[str, Callable[[Any, Any], bool]]] = {
@@ -196,7 +214,7 @@ class FieldSpecification(_Combinable):
             case Operator.IS:
                 return f"{column} IS NULL"
             case Operator.IN:
-                return f"{column} IN ({', '.join(binder.bind(column, v) for v in self.value)})"
+                return binder.in_list(column, self.value)
             case Operator.LIKE:
                 pattern = binder.bind(column, sql_like_pattern(self.value))
                 return f"{column} LIKE {pattern} ESCAPE '\\'"

@@ -7,12 +7,13 @@ and duplicate keys are refused, and the body must be one JSON object.
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from returns.result import Failure, Result, Success
 from starlette.requests import Request
 
+from my_api.kernel.converter import UnrepresentableNumber
 from my_api.kernel.errors import AppError, MalformedRequest, UnsupportedMediaType
 
 JSON = ("application/json",)
@@ -34,9 +35,19 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return document
 
 
+def _number(text: str) -> Decimal | UnrepresentableNumber:
+    """A JSON number with a fraction or an exponent, exactly; ``Decimal`` refuses
+    exponents past about 10**18 (``InvalidOperation``, not a ``ValueError``).
+    """
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return UnrepresentableNumber(text[:40])
+
+
 # Built once: ``json.loads`` with options builds a new decoder on every call.
 _DECODER = json.JSONDecoder(
-    parse_float=Decimal, parse_constant=_no_constants, object_pairs_hook=_unique_keys
+    parse_float=_number, parse_constant=_no_constants, object_pairs_hook=_unique_keys
 )
 
 

@@ -23,7 +23,8 @@ from my_api.adapters.http.auth_guard import OPEN, Guard
 from my_api.adapters.http.body import JSON, MERGE_PATCH, read_object
 from my_api.adapters.http.parsing import addressed, entity_id, expectation
 from my_api.adapters.http.problems import error_response
-from my_api.adapters.http.query_language import parse_list_query
+from my_api.adapters.http.query_language import DEFAULT_LIMITS, parse_list_query
+from my_api.adapters.http.query_limits import QueryLimits
 from my_api.adapters.http.responses import answer, entity_response, listing_response, not_modified
 from my_api.application.crud import CrudUseCases, Listing
 from my_api.application.member_commands import MemberCommands
@@ -75,6 +76,7 @@ class GenericCRUDRouter(Generic[E, C]):
         cursors: CursorCodec,
         commands: MemberCommands[E] | None = None,
         guard: Guard = OPEN,
+        query_limits: QueryLimits = DEFAULT_LIMITS,
     ) -> None:
         self._cases = use_cases
         self._resource = use_cases.resource
@@ -83,6 +85,7 @@ class GenericCRUDRouter(Generic[E, C]):
             commands = MemberCommands(use_cases.resource.table, use_cases.uow, use_cases.clock)
         self._commands = commands
         self._cursors = cursors
+        self._query_limits = query_limits
         self._clock = clock
         self._require_if_match = require_if_match
         self._guard = guard
@@ -163,7 +166,9 @@ class GenericCRUDRouter(Generic[E, C]):
         def listed(query: ListQuery) -> FutureResult[Listed[E], AppError]:
             return self._cases.list(query).map(lambda listing: Listed(query, listing))
 
-        parsed = parse_list_query(request.query_params.multi_items(), self._catalog, self._cursors)
+        parsed = parse_list_query(
+            request.query_params.multi_items(), self._catalog, self._cursors, self._query_limits
+        )
         return await answer(request, parsed, listed, self._listing)
 
     async def create(self, request: Request) -> Response:

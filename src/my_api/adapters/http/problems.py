@@ -33,12 +33,45 @@ from my_api.kernel.errors import (
 
 # Problem types this API defines; documented in docs/api.md#problems.
 TYPE_ROOT = "/problems/"
+# A problem stays small whatever the request: at most this many ``errors``
+# entries (``errors_omitted`` counts the rest), each name and message cut short.
+MAX_ERRORS = 50
 _MAX_ECHO = 80
+_MAX_MESSAGE = 200
+_MAX_DETAIL = 400
+
+
+def safe_text(text: str, limit: int = _MAX_ECHO) -> str:
+    r"""Client text fit to repeat back: cut to ``limit`` characters, and any lone
+    surrogate (which UTF-8, hence JSON, cannot carry) written as a ``\uXXXX`` escape.
+
+    >>> safe_text("\ud800x")
+    '\\ud800x'
+    >>> safe_text("abcdef", limit=3)
+    'abc…'
+    """
+    cut = text if len(text) <= limit else text[:limit] + "…"
+    try:
+        cut.encode("utf-8")
+    except UnicodeEncodeError:
+        return cut.encode("utf-8", "backslashreplace").decode("utf-8")
+    return cut
 
 
 def _echo(text: str) -> str:
     """Client text quoted back in a detail, cut short so a problem stays small."""
-    return text if len(text) <= _MAX_ECHO else text[:_MAX_ECHO] + "…"
+    return safe_text(text)
+
+
+def _entries(errors: tuple[FieldError, ...]) -> list[dict[str, str]]:
+    return [
+        {
+            "field": safe_text(error.field),
+            "message": safe_text(error.message, _MAX_MESSAGE),
+            "code": safe_text(error.code),
+        }
+        for error in errors[:MAX_ERRORS]
+    ]
 
 
 def problem(
@@ -50,18 +83,22 @@ def problem(
     errors: tuple[FieldError, ...] = (),
     headers: dict[str, str] | None = None,
 ) -> Response:
+    detail = detail or HTTPStatus(status).description
+    omitted = max(0, len(errors) - MAX_ERRORS)
+    if omitted:
+        detail += f" {omitted} more error(s) are not listed."
     document: dict[str, object] = {
         "type": TYPE_ROOT + slug if slug else "about:blank",
         "title": HTTPStatus(status).phrase,
         "status": status,
-        "detail": detail or HTTPStatus(status).description,
-        "instance": instance,
+        "detail": safe_text(detail, _MAX_DETAIL),
+        "instance": safe_text(instance, _MAX_DETAIL),
         "request_id": context.request_id.get(),
     }
     if errors:
-        document["errors"] = [
-            {"field": e.field, "message": e.message, "code": e.code} for e in errors
-        ]
+        document["errors"] = _entries(errors)
+    if omitted:
+        document["errors_omitted"] = omitted
     return ProblemResponse(document, status_code=status, headers=headers)
 
 

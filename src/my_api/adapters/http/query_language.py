@@ -19,6 +19,7 @@ from uuid import UUID
 
 from returns.result import Failure, Result, Success
 
+from my_api.adapters.http.query_limits import Budget, LimitExceeded, QueryLimits, query_length
 from my_api.adapters.http.query_scanner import InvalidQuery, Scanner
 from my_api.adapters.http.query_text import fingerprint
 from my_api.kernel.cursor import CursorCodec
@@ -48,6 +49,7 @@ _INTEGER = re.compile(r"-?[0-9]{1,10}")
 _DECIMAL = re.compile(r"-?[0-9]{1,20}(\.[0-9]{1,20})?")
 # ColumnType.INTEGER is a 32-bit integer on both databases.
 _INT32 = range(-(2**31), 2**31)
+DEFAULT_LIMITS = QueryLimits()
 
 
 # -- values ---------------------------------------------------------------------
@@ -107,16 +109,18 @@ def _operator(name: str) -> Operator:
 
 
 def _condition(
-    column: Column, operator: Operator, operand: str | list[str], *, negated: bool
+    budget: Budget, column: Column, operator: Operator, operand: str | list[str], *, negated: bool
 ) -> Specification:
-    spec = FieldSpecification(column.name, operator, _operand(column, operator, operand))
+    budget.term()
+    spec = FieldSpecification(column.name, operator, _operand(budget, column, operator, operand))
     return NotSpecification(spec) if negated else spec
 
 
-def _operand(column: Column, operator: Operator, operand: str | list[str]) -> Any:
+def _operand(budget: Budget, column: Column, operator: Operator, operand: str | list[str]) -> Any:
     if isinstance(operand, list):
         if not operand:
             raise InvalidQuery(f"{column.name}: in needs at least one value")
+        budget.in_values(len(operand))
         return tuple(_typed(column, value) for value in operand)
     if operator is Operator.IS:
         if operand != "null":
@@ -133,7 +137,7 @@ def _list(scanner: Scanner) -> list[str]:
     return scanner.items(scanner.element)
 
 
-def _field_param(catalog: Catalog, field: str, text: str) -> Specification:
+def _field_param(catalog: Catalog, budget: Budget, field: str, text: str) -> Specification:
     """``field=[not.]op.value``: the value is the rest of the text, verbatim."""
     column = _column(catalog, field)
     negated = text.startswith("not.")
@@ -146,16 +150,16 @@ def _field_param(catalog: Catalog, field: str, text: str) -> Specification:
         values = _list(scanner)
         if not scanner.done():
             raise InvalidQuery(f"{field}: unexpected text after the in list")
-        return _condition(column, operator, values, negated=negated)
-    return _condition(column, operator, rest, negated=negated)
+        return _condition(budget, column, operator, values, negated=negated)
+    return _condition(budget, column, operator, rest, negated=negated)
 
 
-def _group_item(catalog: Catalog, scanner: Scanner) -> Specification:
+def _group_item(catalog: Catalog, budget: Budget, scanner: Scanner, depth: int) -> Specification:
     """``field.[not.]op.value``, or a nested ``[not.]or(...)`` / ``[not.]and(...)``."""
     negated = scanner.take("not.")
     name = scanner.word()
     if name in GROUPS and scanner.peek("("):
-        group = _group(catalog, scanner, GROUPS[name][0])
+        group = _group(catalog, budget, scanner, GROUPS[name][0], depth + 1)
         return NotSpecification(group) if negated else group
     if negated:
         raise InvalidQuery("not. must be followed by or(...) or and(...) here")
@@ -165,18 +169,22 @@ def _group_item(catalog: Catalog, scanner: Scanner) -> Specification:
     operator = _operator(scanner.word())
     scanner.expect(".")
     operand = _list(scanner) if operator is Operator.IN else scanner.element()
-    return _condition(column, operator, operand, negated=negated)
+    return _condition(budget, column, operator, operand, negated=negated)
 
 
-def _group(catalog: Catalog, scanner: Scanner, junction: Junction) -> Specification:
-    parts = scanner.items(lambda: _group_item(catalog, scanner))
+def _group(
+    catalog: Catalog, budget: Budget, scanner: Scanner, junction: Junction, depth: int
+) -> Specification:
+    # Checked on the way in, so recursion stops at the limit, far from Python's own.
+    budget.nest(depth)
+    parts = scanner.items(lambda: _group_item(catalog, budget, scanner, depth))
     return parts[0] if len(parts) == 1 else CompositeSpecification(junction, tuple(parts))
 
 
-def _group_param(catalog: Catalog, key: str, text: str) -> Specification:
+def _group_param(catalog: Catalog, budget: Budget, key: str, text: str) -> Specification:
     junction, negated = GROUPS[key]
     scanner = Scanner(text)
-    group = _group(catalog, scanner, junction)
+    group = _group(catalog, budget, scanner, junction, 1)
     scanner.end()
     return NotSpecification(group) if negated else group
 
@@ -248,19 +256,36 @@ def _remember(given: dict[str, str], key: str, value: str) -> None:
 
 
 def parse_list_query(
-    params: Iterable[tuple[str, str]], catalog: Catalog, cursors: CursorCodec
+    params: Iterable[tuple[str, str]],
+    catalog: Catalog,
+    cursors: CursorCodec,
+    limits: QueryLimits = DEFAULT_LIMITS,
 ) -> Result[ListQuery, AppError]:
+    """The list query ``params`` ask for, or every reason it cannot be read.
+
+    Work is linear in the query's length, and bounded by ``limits`` (past one of
+    them the query is refused, naming it, before any further parameter is read).
+    """
+    params = list(params)
+    if query_length(params) > limits.max_length:
+        detail = f"The query string is longer than {limits.max_length} characters."
+        return Failure(MalformedRequest(detail))
     errors: list[FieldError] = []
     conditions: list[Specification] = []
     given: dict[str, str] = {}
+    budget = Budget(limits)
     for key, value in params:
         try:
             if key in (*WINDOW_PARAMS, "sort"):
                 _remember(given, key, value)
             elif key in GROUPS:
-                conditions.append(_group_param(catalog, key, value))
+                conditions.append(_group_param(catalog, budget, key, value))
             else:
-                conditions.append(_field_param(catalog, key, value))
+                conditions.append(_field_param(catalog, budget, key, value))
+        except LimitExceeded as exceeded:
+            errors.append(FieldError(key, str(exceeded), exceeded.code))
+            if budget.exhausted:
+                break
         except InvalidQuery as invalid:
             errors.append(FieldError(key, str(invalid), _code(catalog, key)))
     sort = Sort(())

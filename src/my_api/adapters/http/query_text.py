@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, assert_never
 
 from my_api.kernel.converter import CONVERTER
 from my_api.kernel.sorting import Sort
@@ -57,13 +57,25 @@ def _param(spec: Specification) -> tuple[str, str]:
     match spec:
         case FieldSpecification(field=field):
             return field, _condition_text(spec, in_group=False)
-        case NotSpecification(inner=FieldSpecification(field=field) as inner):
-            return field, "not." + _condition_text(inner, in_group=False)
         case CompositeSpecification(junction=junction, parts=parts):
             return junction.value, _items(parts)
-        case NotSpecification(inner=CompositeSpecification(junction=junction, parts=parts)):
+        case NotSpecification(inner=inner):
+            return _negated_param(inner)
+        case _:
+            assert_never(spec)
+
+
+def _negated_param(inner: Specification) -> tuple[str, str]:
+    match inner:
+        case FieldSpecification(field=field):
+            return field, "not." + _condition_text(inner, in_group=False)
+        case CompositeSpecification(junction=junction, parts=parts):
             return f"not.{junction.value}", _items(parts)
-    raise ValueError(f"cannot render {spec!r}")  # pragma: no cover - double negation
+        case NotSpecification():
+            # A group of one part reads as that part: ``not.and=(x)`` is ``not x``.
+            return "not.and", _items((inner,))
+        case _:
+            assert_never(inner)
 
 
 def _items(parts: Sequence[Specification]) -> str:
@@ -74,13 +86,24 @@ def _item(spec: Specification) -> str:
     match spec:
         case FieldSpecification(field=field):
             return f"{field}.{_condition_text(spec, in_group=True)}"
-        case NotSpecification(inner=FieldSpecification(field=field) as inner):
-            return f"{field}.not.{_condition_text(inner, in_group=True)}"
         case CompositeSpecification(junction=junction, parts=parts):
             return junction.value + _items(parts)
-        case NotSpecification(inner=CompositeSpecification(junction=junction, parts=parts)):
+        case NotSpecification(inner=inner):
+            return _negated_item(inner)
+        case _:
+            assert_never(spec)
+
+
+def _negated_item(inner: Specification) -> str:
+    match inner:
+        case FieldSpecification(field=field):
+            return f"{field}.not.{_condition_text(inner, in_group=True)}"
+        case CompositeSpecification(junction=junction, parts=parts):
             return f"not.{junction.value}{_items(parts)}"
-    raise ValueError(f"cannot render {spec!r}")  # pragma: no cover - double negation
+        case NotSpecification():
+            return f"not.and{_items((inner,))}"
+        case _:
+            assert_never(inner)
 
 
 def _condition_text(spec: FieldSpecification, *, in_group: bool) -> str:

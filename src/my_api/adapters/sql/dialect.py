@@ -102,6 +102,10 @@ class Dialect:
     table_exists: str
     # (column name, nullable) rows of the table named by the only parameter.
     table_columns: str
+    # ``column IN (...)`` with the whole list bound as one JSON array, or None for one
+    # placeholder per value. SQLite looks each numbered placeholder up by a linear scan
+    # while compiling, so n of them cost O(n^2) (a 64 KB URL took 14.6 s); one does not.
+    in_json_list: str | None = None
 
     def param(self, position: int) -> str:
         """The placeholder for the 1-based ``position``-th bound parameter."""
@@ -164,6 +168,7 @@ SQLITE = Dialect(
     table_exists="SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
     # A primary key is never null, whatever SQLite's catalog says of a TEXT key.
     table_columns='SELECT name, "notnull" = 0 AND pk = 0 FROM pragma_table_info(?1)',
+    in_json_list="{column} IN (SELECT value FROM json_each({param}))",
 )
 
 

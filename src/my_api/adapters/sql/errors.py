@@ -38,6 +38,32 @@ def is_unique_violation(error: Exception) -> bool:
     )
 
 
+# A statement past the database's own limits fails however often it is retried: the
+# request is the problem (400), not the database (503). The parser's limits keep
+# accepted queries well inside these (adapters/http/query_limits.py); this is the
+# backstop. SQLite says so only in its message (SQLITE_ERROR, like a syntax error).
+_SQLITE_LIMITS = (
+    "parser stack overflow",
+    "Expression tree is too large",
+    "too many SQL variables",
+    "too many terms in compound SELECT",
+    "too many arguments on function",
+    "LIKE or GLOB pattern too complex",
+)
+_ASYNCPG_LIMIT = "the number of query arguments cannot exceed"
+
+
+def is_beyond_limits(error: Exception) -> bool:
+    """The statement is too large or too complex for the database, whatever its load."""
+    if isinstance(error, asyncpg.ProgramLimitExceededError):  # SQLSTATE class 54
+        return True
+    if isinstance(error, asyncpg.InterfaceError) and _ASYNCPG_LIMIT in str(error):
+        return True
+    return isinstance(error, sqlite3.OperationalError) and any(
+        phrase in str(error) for phrase in _SQLITE_LIMITS
+    )
+
+
 def database_failure(error: Exception) -> AppError:
     """Log the driver's own words for operators; give the client a value."""
     log.warning("database operation failed: %s", type(error).__name__, exc_info=error)
@@ -50,6 +76,8 @@ def database_failure(error: Exception) -> AppError:
     if isinstance(error, asyncpg.DataError | asyncpg.exceptions._base.DataError):
         # A value the database cannot hold: the client's input, not an outage.
         return MalformedRequest("A value in the request is outside what can be stored.")
+    if is_beyond_limits(error):
+        return MalformedRequest("The request is too large or too complex for the database.")
     return Unavailable("database")
 
 
