@@ -11,10 +11,11 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import databases
 import uvicorn
+from lagom import Container
 from returns.result import Failure
 
 from my_api.adapters.http.middleware.allowed_hosts import allowed_hosts
@@ -29,6 +30,9 @@ from my_api.settings import Settings, auth_refusal, env_name, load_settings
 
 EXIT_CONFIG = 2
 EXIT_FAILED = 1
+
+# A command that needs the database: the service's container in, exit status out.
+Command = Callable[[Container], Awaitable[int]]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -75,9 +79,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     # interface actually bound (--host), which decides the allowed hosts.
     os.environ[env_name("host")] = host
     # Check the database (migrate, compare its columns with the entities) before
-    # uvicorn starts: a failure in the
-    # app's lifespan would end in uvicorn's traceback rather than one clear line.
-    prepared = asyncio.run(_prepare(settings))
+    # uvicorn starts: a failure in the app's lifespan would end in uvicorn's
+    # traceback rather than one clear line.
+    prepared = asyncio.run(_on_database(settings, _prepare))
     if prepared != 0:
         return prepared
     uvicorn.run(
@@ -104,23 +108,30 @@ def _stopped(_signal: int, _frame: object) -> None:
     return None
 
 
-async def _migrate(settings: Settings, *, status_only: bool) -> int:
+async def _on_database(settings: Settings, command: Command) -> int:
+    """Run ``command`` on a connected database; an unusable database is one line, status 1."""
     container = build_container(settings)
-    database, runner = container[databases.Database], container[MigrationRunner]
+    database = container[databases.Database]
     try:
         await database.connect()
-        if status_only:
-            statuses = await runner.status()
-            if isinstance(statuses, Failure):
-                return _fail(statuses.failure(), EXIT_FAILED)
-            for status in statuses.unwrap():
-                print(f"{status.version:04d}_{status.name}: {status.state.value}")  # noqa: T201
-            return 0
-        applied = await runner.apply()
+        return await command(container)
     except DATABASE_ERRORS as error:
         return _fail(f"cannot use the database: {type(error).__name__}: {error}", EXIT_FAILED)
     finally:
         await database.disconnect()
+
+
+async def _status(container: Container) -> int:
+    statuses = await container[MigrationRunner].status()
+    if isinstance(statuses, Failure):
+        return _fail(statuses.failure(), EXIT_FAILED)
+    for status in statuses.unwrap():
+        print(f"{status.version:04d}_{status.name}: {status.state.value}")  # noqa: T201
+    return 0
+
+
+async def _migrate(container: Container) -> int:
+    applied = await container[MigrationRunner].apply()
     if isinstance(applied, Failure):
         return _fail(applied.failure(), EXIT_FAILED)
     ran = applied.unwrap()
@@ -130,17 +141,9 @@ async def _migrate(settings: Settings, *, status_only: bool) -> int:
     return 0
 
 
-async def _prepare(settings: Settings) -> int:
-    """Connect, migrate when configured, and check the schema, as the app's lifespan will."""
-    container = build_container(settings)
-    database = container[databases.Database]
-    try:
-        await database.connect()
-        prepared = await prepare_database(container)
-    except DATABASE_ERRORS as error:
-        return _fail(f"cannot use the database: {type(error).__name__}: {error}", EXIT_FAILED)
-    finally:
-        await database.disconnect()
+async def _prepare(container: Container) -> int:
+    """Migrate when configured, and check the schema, as the app's lifespan will."""
+    prepared = await prepare_database(container)
     if isinstance(prepared, Failure):
         return _fail(prepared.failure(), EXIT_FAILED)
     return 0
@@ -160,15 +163,14 @@ def _key_failure(error: AppError) -> int:
     return _fail(f"cannot use the database ({type(error).__name__})", EXIT_FAILED)
 
 
-async def _keys(settings: Settings, args: argparse.Namespace) -> int:
+def _keys(args: argparse.Namespace) -> Command:
     """Keys live in the database: it is migrated first, as ``serve`` would."""
-    container = build_container(settings)
-    database, keys = container[databases.Database], container[ApiKeyUseCases]
-    try:
-        await database.connect()
-        prepared = await prepare_database(container)
-        if isinstance(prepared, Failure):
-            return _fail(prepared.failure(), EXIT_FAILED)
+
+    async def command(container: Container) -> int:
+        prepared = await _prepare(container)
+        if prepared != 0:
+            return prepared
+        keys = container[ApiKeyUseCases]
         if args.keys_command == "create":
             scopes = [scope.strip() for scope in args.scopes.split(",") if scope.strip()]
             created = performed(await keys.create(args.name, scopes))
@@ -188,11 +190,9 @@ async def _keys(settings: Settings, args: argparse.Namespace) -> int:
             if isinstance(revoked, Failure):
                 return _key_failure(revoked.failure())
             print(f"revoked {revoked.unwrap().id}")  # noqa: T201
-    except DATABASE_ERRORS as error:
-        return _fail(f"cannot use the database: {type(error).__name__}: {error}", EXIT_FAILED)
-    finally:
-        await database.disconnect()
-    return 0
+        return 0
+
+    return command
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -205,8 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         return _serve(settings, args)
     if args.command == "keys":
-        return asyncio.run(_keys(settings, args))
-    return asyncio.run(_migrate(settings, status_only=args.status))
+        return asyncio.run(_on_database(settings, _keys(args)))
+    return asyncio.run(_on_database(settings, _status if args.status else _migrate))
 
 
 if __name__ == "__main__":  # pragma: no cover
