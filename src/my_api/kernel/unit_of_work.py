@@ -2,7 +2,10 @@
 
 ``atomically(work)`` runs ``work`` inside a transaction and **commits only if
 it ends in Success**; a Failure or an exception rolls everything back (the
-exception then propagates to the HTTP edge as a 500). ``reading(work)`` holds
+exception then propagates to the HTTP edge as a 500). The work answers its
+value together with the domain events it caused (``Emitted``); the unit writes
+those events to the outbox in the same transaction, so a write that rolls back
+emits nothing, and every one that commits has its events stored. ``reading(work)`` holds
 one connection without a transaction, for a single read. ``snapshot(work)``
 runs several reads against one consistent snapshot (a page and its total).
 """
@@ -16,6 +19,7 @@ from uuid import UUID
 from returns.future import FutureResult
 
 from my_api.kernel.errors import AppError
+from my_api.kernel.events import Emitted
 from my_api.kernel.repository import AsyncRepository
 from my_api.kernel.table import EntityTable
 
@@ -31,7 +35,7 @@ class Session(Protocol):
 
 class UnitOfWork(Protocol):
     def atomically(
-        self, work: Callable[[Session], FutureResult[T, AppError]]
+        self, work: Callable[[Session], FutureResult[Emitted[T], AppError]]
     ) -> FutureResult[T, AppError]: ...
 
     def reading(

@@ -1,5 +1,9 @@
 """The SQL unit of work: one held connection per unit, commit only on Success.
 
+A writing unit's events go to the outbox in its transaction, just before the
+commit; once committed, the doorbell tells the relay there is something to
+publish.
+
 Holding one connection for the whole unit matters on PostgreSQL: outside a
 held connection ``databases`` checks a pooled connection out and back in
 (running asyncpg's reset query) for every statement.
@@ -17,7 +21,7 @@ from uuid import UUID
 import attrs
 from returns.future import FutureResult
 from returns.io import IOFailure
-from returns.result import Failure, Result
+from returns.result import Failure, Result, Success
 
 from my_api.adapters.sql.connections import (
     AcquireTimeout,
@@ -28,11 +32,13 @@ from my_api.adapters.sql.connections import (
 from my_api.adapters.sql.dialect import Dialect
 from my_api.adapters.sql.errors import DATABASE_ERRORS, database_failure
 from my_api.adapters.sql.executor import Row
+from my_api.adapters.sql.outbox import SqlOutbox
 from my_api.adapters.sql.repository import SqlRepository
 from my_api.adapters.sql.row_reader import make_row_reader
 from my_api.adapters.sql.statements import CompiledTable, compile_table
 from my_api.kernel.entity import StoredEntity
 from my_api.kernel.errors import AppError
+from my_api.kernel.events import Doorbell, Emitted
 from my_api.kernel.io_edge import performed
 from my_api.kernel.repository import AsyncRepository
 from my_api.kernel.table import EntityTable
@@ -41,6 +47,8 @@ from my_api.kernel.unit_of_work import Session
 E = TypeVar("E")
 T = TypeVar("T")
 Work = Callable[[Session], FutureResult[T, AppError]]
+SessionWork = Callable[["SqlSession"], FutureResult[T, AppError]]
+Writes = Callable[[Session], FutureResult[Emitted[T], AppError]]
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +69,7 @@ class _Prepared:
 
 class SqlSession:
     def __init__(self, connection: HeldConnection, prepared: dict[str, _Prepared]) -> None:
-        self._statements = connection.statements
+        self.statements = self._statements = connection.statements
         self._prepared = prepared
 
     def repository(self, table: EntityTable[E]) -> AsyncRepository[E, UUID]:
@@ -89,8 +97,11 @@ class SqlUnitOfWork:
         dialect: Dialect,
         options: SqlOptions,
         wait: AcquireTimeout = AcquireTimeout(5.0),  # noqa: B008 - frozen, shared safely
+        doorbell: Doorbell | None = None,
     ) -> None:
         self._connections = connections
+        self._outbox = SqlOutbox(dialect)
+        self._doorbell = doorbell or Doorbell()
         # Only where the dialect asks for it (SQLite): see Dialect.serialize_writes.
         self._writes = asyncio.Lock() if dialect.serialize_writes else None
         # Queueing for the write lock is bounded like acquiring a connection: behind a
@@ -104,8 +115,21 @@ class SqlUnitOfWork:
             for table in options.tables
         }
 
-    def atomically(self, work: Work[T]) -> FutureResult[T, AppError]:
-        return FutureResult(self._run(work, Mode.WRITE))
+    def atomically(self, work: Writes[T]) -> FutureResult[T, AppError]:
+        return FutureResult(self._written(work))
+
+    async def _written(self, work: Writes[T]) -> Result[T, AppError]:
+        def then_outbox(session: SqlSession) -> FutureResult[Emitted[T], AppError]:
+            return work(session).bind(
+                lambda emitted: self._outbox.append(session.statements, emitted.events).map(
+                    lambda _: emitted
+                )
+            )
+
+        outcome = await self._run(then_outbox, Mode.WRITE)
+        if isinstance(outcome, Success) and outcome.unwrap().events:
+            self._doorbell.ring()
+        return outcome.map(lambda emitted: emitted.value)
 
     def reading(self, work: Work[T]) -> FutureResult[T, AppError]:
         return FutureResult(self._run(work, Mode.READ))
@@ -113,7 +137,7 @@ class SqlUnitOfWork:
     def snapshot(self, work: Work[T]) -> FutureResult[T, AppError]:
         return FutureResult(self._run(work, Mode.SNAPSHOT))
 
-    async def _run(self, work: Work[T], mode: Mode) -> Result[T, AppError]:
+    async def _run(self, work: SessionWork[T], mode: Mode) -> Result[T, AppError]:
         if mode is not Mode.WRITE or self._writes is None:
             return await self._held(work, mode)
         try:
@@ -126,7 +150,7 @@ class SqlUnitOfWork:
         finally:
             self._writes.release()
 
-    async def _held(self, work: Work[T], mode: Mode) -> Result[T, AppError]:
+    async def _held(self, work: SessionWork[T], mode: Mode) -> Result[T, AppError]:
         try:
             async with self._connections.hold(writing=mode is Mode.WRITE) as connection:
                 session = SqlSession(connection, self._prepared)
@@ -141,7 +165,7 @@ class SqlUnitOfWork:
 
 
 async def _in_transaction(
-    transaction: Transaction, work: Work[T], session: Session
+    transaction: Transaction, work: SessionWork[T], session: SqlSession
 ) -> Result[T, AppError]:
     try:
         await transaction.start()
