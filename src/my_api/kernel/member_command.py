@@ -14,24 +14,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
 from typing import Generic, TypeAlias, TypeVar
 
 import attrs
 from returns.future import FutureResult
 
+from my_api.kernel.bus import Writing
 from my_api.kernel.errors import AppError
-from my_api.kernel.unit_of_work import Session
+from my_api.kernel.events import Emitted
 
 E = TypeVar("E")
 D = TypeVar("D")
 
-# The step a command adds: the session (so it may touch other tables in the same
-# transaction), the current entity (If-Match already honoured), the parsed input and
-# the one time of the unit of work; it returns the next state, or why there is none.
+# The step a command adds: the unit of work's ``Writing`` (its session, so it may touch
+# other tables in the same transaction; its one time; ids), the current entity
+# (If-Match already honoured) and the parsed input; it returns the next state with the
+# events of any other aggregate it changed, or why there is none. The command's own
+# event (``<aggregate>.<event>``) is added by the generics once the state is stored.
 # It must not raise: an entity built with values its validators refuse raises, so
 # validate first (e.g. ``Resource.patched``) and return ``InvalidInput``.
-Step: TypeAlias = Callable[[Session, E, D, datetime], FutureResult[E, AppError]]
+Step: TypeAlias = Callable[[Writing, E, D], FutureResult[Emitted[E], AppError]]
 
 # One path segment, in the style of the collection names: lower case, digits, dashes.
 _NAME = re.compile(r"[a-z][a-z0-9-]{0,62}")
@@ -54,3 +56,5 @@ class MemberCommand(Generic[E, D]):
     name: str = attrs.field(validator=attrs.validators.matches_re(_NAME))
     input: type[D]
     step: Step[E, D]
+    # What happened, for the event type: "cancelled" makes "order.cancelled".
+    event: str = attrs.field(validator=attrs.validators.matches_re(r"[a-z][a-z0-9_]*"))

@@ -6,6 +6,8 @@ CRUD pipelines, SQL, routes and JSON come from the generic packages.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Generic, TypeVar, cast
@@ -18,6 +20,7 @@ from returns.result import Failure, Result
 from my_api.kernel.converter import CONVERTER, structure_input
 from my_api.kernel.entity import BOOKKEEPING_FIELDS
 from my_api.kernel.errors import AppError, FieldError, InvalidInput
+from my_api.kernel.events import DomainEvent
 from my_api.kernel.listing import Catalog
 from my_api.kernel.member_command import MemberCommand
 from my_api.kernel.merge_patch import merge_patch
@@ -118,6 +121,24 @@ class Resource(Generic[E, C]):
     def view(self, entity: E) -> dict[str, Any]:
         """The JSON-ready representation clients see."""
         return self._render(entity)
+
+    @property
+    def aggregate(self) -> str:
+        """The entity's name in event types: its class in snake case (``Item`` -> ``item``)."""
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", self.table.entity.__name__).lower()
+
+    def event(self, what: str, entity: E, *, event_id: UUID, now: datetime) -> DomainEvent:
+        """``<aggregate>.<what>`` happened to ``entity``; it carries the entity as shown."""
+        stored = cast(Any, entity)
+        return DomainEvent(
+            id=event_id,
+            type=f"{self.aggregate}.{what}",
+            collection=self.name,
+            aggregate_id=stored.id,
+            aggregate_version=stored.version,
+            time=now,
+            data=self.view(entity),
+        )
 
 
 def dto_mismatches(entity: type[attrs.AttrsInstance], dto: type[attrs.AttrsInstance]) -> list[str]:

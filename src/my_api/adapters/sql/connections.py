@@ -95,21 +95,27 @@ class _Held:
 
 
 class _HeldWriter:
-    """The SQLite writer connection (``WriterDatabase``), lent to one unit of work.
+    """The SQLite writer connection (``WriterDatabase``), lent to one holder at a time.
 
-    Nothing to acquire: the unit of work has already queued for it. Its
+    Queueing for it is bounded like acquiring a pooled connection: behind a stuck
+    writer the queue answers Unavailable instead of growing without end. Its
     transactions are explicit because it runs in autocommit mode.
     """
 
-    def __init__(self, writer: aiosqlite.Connection, dialect: Dialect) -> None:
-        self._writer = writer
+    def __init__(self, database: WriterDatabase, dialect: Dialect, timeout: float) -> None:
+        assert database.writer is not None  # noqa: S101 - checked by the caller
+        self._writer = database.writer
+        self._lock = database.writing
         self._dialect = dialect
+        self._timeout = timeout
 
     async def __aenter__(self) -> HeldConnection:
+        async with asyncio.timeout(self._timeout):
+            await self._lock.acquire()
         return _WriterConnection(self._writer, self._dialect)
 
     async def __aexit__(self, *exc_info: object) -> None:
-        return None
+        self._lock.release()
 
 
 class _WriterConnection:
@@ -153,7 +159,7 @@ class DatabaseConnections:
     def hold(self, *, writing: bool = False) -> AbstractAsyncContextManager[HeldConnection]:
         database = self._database
         if writing and isinstance(database, WriterDatabase) and database.writer is not None:
-            return _HeldWriter(database.writer, self._dialect)
+            return _HeldWriter(database, self._dialect, self._timeout)
         return _Held(database.connection(), self._dialect, self._timeout)
 
     def ping(self) -> FutureResult[None, AppError]:

@@ -11,6 +11,8 @@ whose sessions carry ``statement_timeout`` and ``lock_timeout``.
 
 from __future__ import annotations
 
+import asyncio
+
 import sqlite3
 import time
 from pathlib import Path
@@ -90,7 +92,9 @@ class WriterDatabase(databases.Database):
     thread and an open for each, and the last one closed checkpoints the WAL
     under an exclusive lock; one writer connection, kept open, does neither.
     It runs in autocommit mode: transactions on it are explicit
-    (``BEGIN IMMEDIATE``), see ``connections.py``.
+    (``BEGIN IMMEDIATE``), see ``connections.py``. ``writing`` lends it to one
+    holder at a time: writers queue on it in-process instead of spinning on
+    SQLite's busy handler.
     """
 
     def __init__(self, url: str, path: Path, factory: type[sqlite3.Connection]) -> None:
@@ -98,10 +102,13 @@ class WriterDatabase(databases.Database):
         self._path = path
         self._factory = factory
         self.writer: aiosqlite.Connection | None = None
+        self.writing = asyncio.Lock()
 
     async def connect(self) -> None:
         await super().connect()
         if self.writer is None:
+            # Made on the loop that connects: the one its holders will queue on.
+            self.writing = asyncio.Lock()
             self.writer = await aiosqlite.connect(
                 self._path, factory=self._factory, isolation_level=None
             )

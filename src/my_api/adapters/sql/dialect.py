@@ -13,8 +13,7 @@ most 15 significant digits survives that exactly (our prices have 12), and
 ``Decimal(str(real))`` restores it. Placeholders are numbered on both sides
 (``$1`` / ``?1``) so one statement shape serves both.
 
-Beyond types, the dialects differ in how a transaction begins, whether
-writers must queue in-process, how a migration script splits into statements
+Beyond types, the dialects differ in how a transaction begins, how a migration script splits into statements
 and how the catalog is read; each of those is a field below, so no code
 elsewhere branches on which database it talks to.
 """
@@ -95,8 +94,6 @@ class Dialect:
     # snapshot. Both end with COMMIT or ROLLBACK (see executor.StatementTransaction).
     begin_write: str
     begin_snapshot: str
-    # A single-writer database: writes queue in-process instead of failing busy.
-    serialize_writes: bool
     split_script: Callable[[str], list[str]]
     # One row, any value, when the table named by the only parameter exists.
     table_exists: str
@@ -126,7 +123,6 @@ POSTGRESQL = Dialect(
     begin_write="BEGIN",
     # READ COMMITTED (the default) would let a page and its total disagree.
     begin_snapshot="BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-    serialize_writes=False,
     split_script=whole_script,
     table_exists=(
         "SELECT 1 FROM information_schema.tables "
@@ -161,9 +157,6 @@ SQLITE = Dialect(
     begin_write="BEGIN IMMEDIATE",
     # Under WAL a deferred transaction reads one snapshot throughout.
     begin_snapshot="BEGIN",
-    # One writer at a time in this process: they queue on a lock instead of
-    # spinning on SQLite's busy handler.
-    serialize_writes=True,
     split_script=sqlite_statements,
     table_exists="SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
     # A primary key is never null, whatever SQLite's catalog says of a TEXT key.

@@ -96,17 +96,11 @@ class SqlUnitOfWork:
         connections: Connections,
         dialect: Dialect,
         options: SqlOptions,
-        wait: AcquireTimeout = AcquireTimeout(5.0),  # noqa: B008 - frozen, shared safely
         doorbell: Doorbell | None = None,
     ) -> None:
         self._connections = connections
         self._outbox = SqlOutbox(dialect)
         self._doorbell = doorbell or Doorbell()
-        # Only where the dialect asks for it (SQLite): see Dialect.serialize_writes.
-        self._writes = asyncio.Lock() if dialect.serialize_writes else None
-        # Queueing for the write lock is bounded like acquiring a connection: behind a
-        # stuck writer the queue answers Unavailable instead of growing without end.
-        self._wait = wait.seconds
         # SQL text and row readers for every declared table are built here, once.
         self._prepared = {
             table.name: _Prepared(
@@ -138,19 +132,6 @@ class SqlUnitOfWork:
         return FutureResult(self._run(work, Mode.SNAPSHOT))
 
     async def _run(self, work: SessionWork[T], mode: Mode) -> Result[T, AppError]:
-        if mode is not Mode.WRITE or self._writes is None:
-            return await self._held(work, mode)
-        try:
-            async with asyncio.timeout(self._wait):
-                await self._writes.acquire()
-        except TimeoutError as error:
-            return Failure(database_failure(error))
-        try:
-            return await self._held(work, mode)
-        finally:
-            self._writes.release()
-
-    async def _held(self, work: SessionWork[T], mode: Mode) -> Result[T, AppError]:
         try:
             async with self._connections.hold(writing=mode is Mode.WRITE) as connection:
                 session = SqlSession(connection, self._prepared)
