@@ -27,7 +27,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import databases
 from lagom import Container, dependency_definition
@@ -51,11 +51,15 @@ from my_api.adapters.sql.migrations import MigrationRunner, directory_for
 from my_api.adapters.sql.schema import check_schema
 from my_api.adapters.sql.unit_of_work import SqlOptions, SqlUnitOfWork
 from my_api.application.api_keys import ApiKeyUseCases
+from my_api.application.bus_logging import logged
 from my_api.application.catalog import RESOURCES, Resources
-from my_api.application.crud import CrudUseCases
+from my_api.application.handlers import handlers_for, routes_of
+from my_api.application.use_cases import CrudUseCases
 from my_api.kernel.api_keys import ApiKeyStore
+from my_api.kernel.bus import CommandBus, Handlers, QueryBus
 from my_api.kernel.clock import Clock, IdFactory, new_id, utc_now
 from my_api.kernel.cursor import CursorCodec
+from my_api.kernel.events import Doorbell
 from my_api.kernel.unit_of_work import UnitOfWork
 from my_api.settings import AuthMode, Settings, algorithm_names
 
@@ -95,6 +99,8 @@ def build_container(settings: Settings, resources: Resources = RESOURCES) -> Con
         TimeLimits(settings.db_statement_timeout_seconds, settings.db_lock_timeout_seconds),
     )
     container[SqlOptions] = SqlOptions(resources.tables)
+    container[Handlers] = handlers_for(resources.all)
+    container[Doorbell] = Doorbell()
     container[AcquireTimeout] = AcquireTimeout(settings.db_acquire_timeout_seconds)
     hosts = allowed_hosts(settings.allowed_hosts, settings.host)
     if isinstance(hosts, Failure):
@@ -123,6 +129,14 @@ def build_container(settings: Settings, resources: Resources = RESOURCES) -> Con
     @provides(container)
     def _unit_of_work(c: Container) -> UnitOfWork:
         return c[SqlUnitOfWork]
+
+    @provides(container)
+    def _commands(c: Container) -> CommandBus:
+        return c.magic_partial(_command_bus)()
+
+    @provides(container)
+    def _queries(c: Container) -> QueryBus:
+        return c.magic_partial(_query_bus)()
 
     @provides(container)
     def _migrations(c: Container) -> MigrationRunner:
@@ -167,24 +181,42 @@ def _guard_for(settings: Settings, container: Container) -> Guard:
             return Guard(JwtAuthenticator(options), public_reads=settings.auth_public_reads)
 
 
+# The middleware around every handler, outermost first; tracing and caching join here.
+BUS_MIDDLEWARE = (logged,)
+
+
+def _command_bus(handlers: Handlers, uow: UnitOfWork, clock: Clock, ids: IdFactory) -> CommandBus:
+    return CommandBus(handlers.commands, uow, clock, ids, middleware=BUS_MIDDLEWARE)
+
+
+def _query_bus(handlers: Handlers, uow: UnitOfWork) -> QueryBus:
+    return QueryBus(handlers.queries, uow, middleware=BUS_MIDDLEWARE)
+
+
 def _migration_runner(connections: Connections, dialect: Dialect) -> MigrationRunner:
     return MigrationRunner(connections, dialect, directory_for(dialect))
 
 
 def resource_routes(
     resources: Resources,
-    unit_of_work: UnitOfWork,
+    commands: CommandBus,
+    queries: QueryBus,
     clock: Clock,
-    new_id: IdFactory,
     cursors: CursorCodec,
     options: HttpOptions,
     guard: Guard,
     query_limits: QueryLimits,
 ) -> list[BaseRoute]:
-    """Every declared resource's routes, each through its CRUD use cases."""
+    """Every declared resource's routes, sending their messages through the buses.
+
+    A message no handler answers stops the service here, at start-up.
+    """
     routes: list[BaseRoute] = []
     for resource in resources.all:
-        use_cases = CrudUseCases(resource, unit_of_work, clock, new_id)
+        unanswered = commands.missing(routes_of(resource)) + queries.missing(routes_of(resource))
+        if unanswered:
+            raise StartupError(f"no handler for {', '.join(unanswered)}")
+        use_cases: CrudUseCases[Any, Any] = CrudUseCases(resource, commands, queries)
         router = GenericCRUDRouter(
             use_cases,
             clock=clock,

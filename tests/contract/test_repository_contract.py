@@ -25,6 +25,7 @@ from my_api.application.items import ITEM_TABLE
 from my_api.domain.item import Item
 from my_api.kernel.clock import new_id, utc_now
 from my_api.kernel.errors import AppError, Conflict, NotFound, PreconditionFailed
+from my_api.kernel.events import Emitted
 from my_api.kernel.io_edge import performed
 from my_api.kernel.repository import AsyncRepository
 from my_api.kernel.sorting import Sort
@@ -46,7 +47,7 @@ class Store:
         def on_items(session: Session) -> FutureResult[T, AppError]:
             return work(session.repository(ITEM_TABLE))
 
-        return performed(await self.unit_of_work.atomically(on_items))
+        return performed(await self.unit_of_work.atomically(lambda s: on_items(s).map(Emitted)))
 
 
 @pytest.fixture

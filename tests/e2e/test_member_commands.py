@@ -11,7 +11,6 @@ docs/composing-pipelines.md quotes this file.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
 from decimal import ROUND_HALF_UP
 from pathlib import Path
 from typing import Any
@@ -27,10 +26,12 @@ from my_api.application.catalog import Resources
 from my_api.application.items import ITEMS
 from my_api.bootstrap import build_container, create_app, provides
 from my_api.domain.item import Item
+from my_api.kernel.bus import Writing
 from my_api.kernel.errors import AppError
+from my_api.kernel.events import Emitted
 from my_api.kernel.member_command import MemberCommand, NoInput
 from my_api.kernel.rules import CENT, integer
-from my_api.kernel.unit_of_work import Session, UnitOfWork
+from my_api.kernel.unit_of_work import UnitOfWork
 from my_api.settings import Settings
 from tests.conftest import Adapter
 
@@ -44,25 +45,21 @@ class Discount:
     percent: int = attrs.field(validator=integer(minimum=1, maximum=100))
 
 
-def discounted(
-    _session: Session, item: Item, discount: Discount, _now: datetime
-) -> FutureResult[Item, AppError]:
+def discounted(_: Writing, item: Item, discount: Discount) -> FutureResult[Emitted[Item], AppError]:
     """The price less ``percent``, to the cent; validated like a PATCH (a price of 0 is 422)."""
     price = (item.price * (100 - discount.percent) / 100).quantize(CENT, ROUND_HALF_UP)
-    return FutureResult.from_result(ITEMS.patched(item, {"price": price}))
+    return FutureResult.from_result(ITEMS.patched(item, {"price": price})).map(Emitted)
 
 
-def sold_out(
-    _session: Session, item: Item, _: NoInput, _now: datetime
-) -> FutureResult[Item, AppError]:
-    return FutureResult.from_value(attrs.evolve(item, quantity=0))
+def sold_out(_: Writing, item: Item, _input: NoInput) -> FutureResult[Emitted[Item], AppError]:
+    return FutureResult.from_value(Emitted(attrs.evolve(item, quantity=0)))
 
 
 DISCOUNTABLE_ITEMS = attrs.evolve(
     ITEMS,
     commands=(
-        MemberCommand("discount", Discount, discounted),
-        MemberCommand("sell-out", NoInput, sold_out),
+        MemberCommand("discount", Discount, discounted, event="discounted"),
+        MemberCommand("sell-out", NoInput, sold_out, event="sold_out"),
     ),
 )
 

@@ -24,6 +24,7 @@ from my_api.application.items import ITEM_TABLE
 from my_api.domain.item import Item
 from my_api.kernel.clock import new_id, utc_now
 from my_api.kernel.errors import AppError
+from my_api.kernel.events import Emitted
 from my_api.kernel.io_edge import performed
 from my_api.kernel.sorting import Sort
 from my_api.kernel.unit_of_work import Session, UnitOfWork
@@ -62,7 +63,7 @@ async def add_elsewhere(unit: UnitOfWork, item: Item) -> Result[Item, AppError]:
     """Commit ``item`` from another unit of work, in a task of its own."""
 
     async def write() -> Result[Item, AppError]:
-        return performed(await unit.atomically(adding(item)))
+        return performed(await unit.atomically(lambda s: adding(item)(s).map(Emitted)))
 
     return await asyncio.create_task(write())
 
@@ -103,7 +104,9 @@ async def test_reads_in_a_snapshot_do_not_see_a_write_committed_between_them(
 ) -> None:
     unit = adapter.unit_of_work
     first = an_item("Before the snapshot")
-    assert performed(await unit.atomically(adding(first))) == Success(first)
+    assert performed(await unit.atomically(lambda s: adding(first)(s).map(Emitted))) == Success(
+        first
+    )
     meanwhile = an_item("Committed during the snapshot")
 
     seen = performed(await unit.snapshot(reading_around_a_write(unit, meanwhile))).unwrap()

@@ -25,6 +25,7 @@ from my_api.application.items import ITEM_TABLE
 from my_api.domain.item import Item
 from my_api.kernel.clock import new_id, utc_now
 from my_api.kernel.errors import AppError, Conflict, NotFound, Unavailable
+from my_api.kernel.events import Emitted
 from my_api.kernel.io_edge import performed
 from my_api.kernel.unit_of_work import Session, UnitOfWork
 from tests.conftest import sql_unit_of_work_on
@@ -101,7 +102,7 @@ def raising_after_writes(
 async def run(
     unit: UnitOfWork, work: Callable[[Session], FutureResult[Item, AppError]]
 ) -> Result[Item, AppError]:
-    return performed(await unit.atomically(work))
+    return performed(await unit.atomically(lambda s: work(s).map(Emitted)))
 
 
 # --- the laws, stated once for any unit of work and a way to look at its storage ---------

@@ -33,12 +33,13 @@ from returns.future import FutureResult
 from returns.result import Success
 
 from my_api.adapters.http.query_text import fingerprint
-from my_api.application.crud import CrudUseCases
 from my_api.application.items import ITEM_TABLE, ITEMS, ItemInput
+from my_api.application.use_cases import CrudUseCases
 from my_api.domain.item import Item
 from my_api.kernel.clock import new_id, utc_now
 from my_api.kernel.cursor import CursorCodec
 from my_api.kernel.errors import AppError
+from my_api.kernel.events import Emitted
 from my_api.kernel.io_edge import performed
 from my_api.kernel.keyset import Keyset
 from my_api.kernel.listing import KeysetPage, KeysetRequest, ListQuery
@@ -136,7 +137,7 @@ class Backend:
 
     @property
     def items(self) -> Items:
-        return CrudUseCases(ITEMS, self.unit_of_work, utc_now, new_id)
+        return CrudUseCases.on(ITEMS, self.unit_of_work, utc_now, new_id)
 
     async def seed(self, rows: Sequence[Item]) -> None:
         await self.clear()
@@ -148,7 +149,9 @@ class Backend:
                 outcome = outcome.bind(lambda _, row=row: repo.add(row))  # type: ignore[misc]
             return outcome.map(lambda _: None)
 
-        assert performed(await self.unit_of_work.atomically(add_all)) == Success(None)
+        assert performed(
+            await self.unit_of_work.atomically(lambda s: add_all(s).map(Emitted))
+        ) == Success(None)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from returns.result import Success
 from my_api.adapters.sql.unit_of_work import SqlUnitOfWork
 from my_api.application.items import ITEM_TABLE
 from my_api.domain.item import Item
+from my_api.kernel.events import Emitted
 from my_api.kernel.io_edge import performed
 from tests.conftest import sql_unit_of_work_on
 from tests.strategies import MAX_INT32, items
@@ -41,7 +42,7 @@ async def test_an_added_item_is_read_back_equal(
 ) -> None:
     await database.execute("DELETE FROM items")
 
-    added = await uow.atomically(lambda s: s.repository(ITEM_TABLE).add(entity))
+    added = await uow.atomically(lambda s: s.repository(ITEM_TABLE).add(entity).map(Emitted))
     stored = await _stored(uow, entity.id)
 
     assert added == IOSuccess(entity)
@@ -62,14 +63,16 @@ async def test_an_update_writes_every_attribute_and_is_read_back_equal(
     await database.execute("DELETE FROM items")
     # Room for one more version in the 32-bit column.
     before = attrs.evolve(before, version=min(before.version, MAX_INT32 - 1))
-    await uow.atomically(lambda s: s.repository(ITEM_TABLE).add(before))
+    await uow.atomically(lambda s: s.repository(ITEM_TABLE).add(before).map(Emitted))
     # The new state keeps the identity and the creation time, as a real write does.
     successor = attrs.evolve(
         after, id=before.id, created_at=before.created_at, version=before.version + 1
     )
 
     updated = await uow.atomically(
-        lambda s: s.repository(ITEM_TABLE).update(successor, expected_version=before.version)
+        lambda s: (
+            s.repository(ITEM_TABLE).update(successor, expected_version=before.version).map(Emitted)
+        )
     )
 
     assert performed(updated) == Success(successor)

@@ -31,6 +31,7 @@ from my_api.adapters.sql.unit_of_work import SqlUnitOfWork
 from my_api.application.items import ITEM_TABLE
 from my_api.domain.item import Item
 from my_api.kernel.errors import AppError, MalformedRequest
+from my_api.kernel.events import Emitted
 from my_api.kernel.io_edge import performed
 from my_api.kernel.repository import AsyncRepository
 from my_api.kernel.sorting import Sort, SortKey
@@ -54,7 +55,7 @@ from tests.spec_strategies import (
 
 Listed = tuple[Sequence[Item], int]
 T = TypeVar("T", bound=Callable[..., Any])
-Work = Callable[[Session], FutureResult[None, AppError]]
+Work = Callable[[Session], FutureResult[Emitted[None], AppError]]
 
 
 def _then_add(
@@ -66,12 +67,12 @@ def _then_add(
 def _storing(items: Sequence[Item]) -> Work:
     """Work for a unit of work: add ``items`` one by one through the repository."""
 
-    def work(session: Session) -> FutureResult[None, AppError]:
+    def work(session: Session) -> FutureResult[Emitted[None], AppError]:
         repository = session.repository(ITEM_TABLE)
         added: FutureResult[None, AppError] = FutureResult.from_value(None)
         for item in items:
             added = added.bind(_then_add(repository, item))
-        return added
+        return added.map(Emitted)
 
     return work
 

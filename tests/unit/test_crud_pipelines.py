@@ -20,8 +20,8 @@ from returns.io import IOFailure, IOResult, IOSuccess
 from returns.result import Failure, Result
 
 from my_api.adapters.memory.unit_of_work import InMemoryUnitOfWork
-from my_api.application.crud import CrudUseCases
 from my_api.application.items import ITEM_TABLE, ITEMS, ItemInput
+from my_api.application.use_cases import CrudUseCases
 from my_api.domain.item import Item
 from my_api.kernel.errors import (
     AppError,
@@ -31,6 +31,7 @@ from my_api.kernel.errors import (
     PreconditionFailed,
     PreconditionRequired,
 )
+from my_api.kernel.events import Emitted
 from my_api.kernel.io_edge import performed
 from my_api.kernel.keyset import Keyset
 from my_api.kernel.listing import ListQuery
@@ -147,7 +148,7 @@ class SpyUnitOfWork:
         self._after_get = after_get
 
     def atomically(
-        self, work: Callable[[Session], FutureResult[T, AppError]]
+        self, work: Callable[[Session], FutureResult[Emitted[T], AppError]]
     ) -> FutureResult[T, AppError]:
         return self.inner.atomically(
             lambda session: work(_SpySession(session, self.calls, self._after_get))
@@ -198,7 +199,7 @@ def spy(memory: InMemoryUnitOfWork) -> SpyUnitOfWork:
 
 
 def _cases(uow: UnitOfWork, clock: ManualClock, ids: SequentialIds) -> Items:
-    return CrudUseCases(resource=ITEMS, uow=uow, clock=clock, new_id=ids)
+    return CrudUseCases.on(ITEMS, uow, clock, ids)
 
 
 @pytest.fixture
@@ -288,7 +289,7 @@ async def test_creating_with_an_id_already_taken_is_a_conflict_and_rolls_back(
     def same_id() -> UUID:
         return UUID(int=7)
 
-    items = CrudUseCases(resource=ITEMS, uow=memory, clock=clock, new_id=same_id)
+    items: Items = CrudUseCases.on(ITEMS, memory, clock, same_id)
     first = performed(await items.create(LAMP)).unwrap()
 
     error = _failure(await items.create(attrs.evolve(LAMP, name="Other")))

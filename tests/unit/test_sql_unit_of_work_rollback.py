@@ -18,6 +18,7 @@ from my_api.adapters.sql.dialect import POSTGRESQL
 from my_api.adapters.sql.executor import Row
 from my_api.adapters.sql.unit_of_work import SqlOptions, SqlUnitOfWork
 from my_api.kernel.errors import AppError, NotFound
+from my_api.kernel.events import Doorbell, Emitted
 from my_api.kernel.io_edge import performed
 from my_api.kernel.unit_of_work import Session
 
@@ -90,13 +91,13 @@ def connections() -> _Connections:
 
 @pytest.fixture
 def unit(connections: _Connections) -> SqlUnitOfWork:
-    return SqlUnitOfWork(connections, POSTGRESQL, SqlOptions(()))
+    return SqlUnitOfWork(connections, POSTGRESQL, SqlOptions(()), doorbell=Doorbell())
 
 
 async def test_a_failure_is_returned_as_it_was_when_its_rollback_fails(
     unit: SqlUnitOfWork, connections: _Connections
 ) -> None:
-    outcome = performed(await unit.atomically(_failing))
+    outcome = performed(await unit.atomically(lambda s: _failing(s).map(Emitted)))
 
     assert outcome.failure() == MISSING
     assert connections.log == ["acquire", "BEGIN", "ROLLBACK", "release"]
@@ -106,6 +107,6 @@ async def test_the_work_s_exception_propagates_when_its_rollback_fails(
     unit: SqlUnitOfWork, connections: _Connections
 ) -> None:
     with pytest.raises(RuntimeError, match="a bug in the work"):
-        await unit.atomically(_raising)
+        await unit.atomically(lambda s: _raising(s).map(Emitted))
 
     assert connections.log == ["acquire", "BEGIN", "ROLLBACK", "release"]

@@ -1,16 +1,18 @@
 """Generic CRUD pipelines: pure compositions of repository calls.
 
-Each function takes the repository it works on and returns a
-``FutureResult[..., AppError]``; none of them knows about HTTP, SQL or the
-container. ``CrudUseCases`` runs them inside a unit of work.
+Reads take the repository they read; writes take the unit of work's ``Writing``
+(its session, its one time, ids) and answer the written entity together with
+the domain events of the write (``Emitted``). Each returns a
+``FutureResult[..., AppError]``; none of them knows about HTTP, SQL, the
+container or the buses: ``handlers.py`` registers them on the buses, which run
+each in a unit of work.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from functools import partial
-from typing import Any, Generic, TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar
 from uuid import UUID
 
 import attrs
@@ -19,16 +21,16 @@ from returns.pipeline import flow
 from returns.pointfree import bind, bind_result, map_
 from returns.result import Result
 
-from my_api.application.writes import Change, current_entity, evolved, store
-from my_api.kernel.clock import Clock, IdFactory
+from my_api.application.writes import Change, current_entity, evolved, recorded, store
+from my_api.kernel.bus import Writing
 from my_api.kernel.entity import StoredEntity
 from my_api.kernel.errors import AppError
+from my_api.kernel.events import Emitted
 from my_api.kernel.listing import KeysetPage, KeysetRequest, ListQuery
 from my_api.kernel.pagination import Page, PageRequest
 from my_api.kernel.preconditions import Expectation
 from my_api.kernel.repository import AsyncRepository
 from my_api.kernel.resource import Resource
-from my_api.kernel.unit_of_work import UnitOfWork
 
 E = TypeVar("E", bound=StoredEntity)
 C = TypeVar("C", bound=attrs.AttrsInstance)
@@ -38,9 +40,14 @@ Listing: TypeAlias = Page[E] | KeysetPage[E]
 
 
 def create_entity(
-    repo: Repo[E], resource: Resource[E, C], dto: C, *, entity_id: UUID, now: datetime
-) -> FutureResult[E, AppError]:
-    return repo.add(resource.new(dto, entity_id=entity_id, now=now))
+    resource: Resource[E, C], dto: C, writing: Writing
+) -> FutureResult[Emitted[E], AppError]:
+    """Store a new entity made from ``dto`` (or as the resource's own ``create`` says)."""
+    if resource.create is not None:
+        return resource.create(dto, writing)
+    entity = resource.new(dto, entity_id=writing.new_id(), now=writing.now)
+    stored = writing.session.repository(resource.table).add(entity)
+    return stored.map(lambda created: recorded(resource, "created", created, writing))
 
 
 def list_entities(repo: Repo[E], query: ListQuery) -> FutureResult[Listing[E], AppError]:
@@ -93,117 +100,80 @@ def keyset_page(
 
 
 def _save(
-    repo: Repo[E],
-    resource: Resource[E, C],
-    change: Change[E],
-    expectation: Expectation,
-    now: datetime,
-) -> FutureResult[E, AppError]:
-    """``store`` the change, unless it leaves the client's state as it was: that writes nothing."""
+    resource: Resource[E, C], change: Change[E], expectation: Expectation, writing: Writing
+) -> FutureResult[Emitted[E], AppError]:
+    """``store`` the change, unless it leaves the client's state as it was: that writes
+    nothing, so it emits nothing either.
+    """
     if resource.writable(change.successor) == resource.writable(change.current):
-        return FutureResult.from_value(change.current)
-    return store(repo, change, expectation, now)
+        return FutureResult.from_value(Emitted(change.current))
+    repo = writing.session.repository(resource.table)
+    stored = store(repo, change, expectation, writing.now)
+    return stored.map(lambda entity: recorded(resource, "updated", entity, writing))
 
 
 def replace_entity(
-    repo: Repo[E],
     resource: Resource[E, C],
     entity_id: UUID,
     dto: C,
     expectation: Expectation,
-    now: datetime,
-) -> FutureResult[E, AppError]:
+    writing: Writing,
+) -> FutureResult[Emitted[E], AppError]:
     def replacement(current: E) -> Change[E]:
         return Change(current, resource.replaced(current, dto))
 
-    def save(change: Change[E]) -> FutureResult[E, AppError]:
-        return _save(repo, resource, change, expectation, now)
+    def save(change: Change[E]) -> FutureResult[Emitted[E], AppError]:
+        return _save(resource, change, expectation, writing)
 
+    repo = writing.session.repository(resource.table)
     return flow(current_entity(repo, entity_id, expectation), map_(replacement), bind(save))
 
 
 def patch_entity(
-    repo: Repo[E],
     resource: Resource[E, C],
     entity_id: UUID,
     patch: Mapping[str, Any],
     expectation: Expectation,
-    now: datetime,
-) -> FutureResult[E, AppError]:
+    writing: Writing,
+) -> FutureResult[Emitted[E], AppError]:
     def patched(current: E) -> Result[Change[E], AppError]:
         return resource.patched(current, patch).map(partial(Change, current))
 
-    def save(change: Change[E]) -> FutureResult[E, AppError]:
-        return _save(repo, resource, change, expectation, now)
+    def save(change: Change[E]) -> FutureResult[Emitted[E], AppError]:
+        return _save(resource, change, expectation, writing)
 
+    repo = writing.session.repository(resource.table)
     return flow(current_entity(repo, entity_id, expectation), bind_result(patched), bind(save))
 
 
 def delete_entity(
-    repo: Repo[E], entity_id: UUID, expectation: Expectation, now: datetime
-) -> FutureResult[None, AppError]:
-    """Soft delete: the row stays, marked ``deleted_at``; it is a write like any other."""
+    resource: Resource[E, C], entity_id: UUID, expectation: Expectation, writing: Writing
+) -> FutureResult[Emitted[None], AppError]:
+    """Soft delete: the row stays, marked ``deleted_at``; it is a write like any other.
+    The event carries the entity as it was when deleted, with its final version.
+    """
+    repo = writing.session.repository(resource.table)
+    may_delete = resource.may_delete
+
+    def allowed(current: E) -> FutureResult[E, AppError]:
+        if may_delete is None:
+            return FutureResult.from_value(current)
+        return may_delete(writing.session, current).map(lambda _: current)
 
     def deletion(current: E) -> Change[E]:
-        return Change(current, evolved(current, deleted_at=now))
+        return Change(current, evolved(current, deleted_at=writing.now))
 
-    def save(change: Change[E]) -> FutureResult[E, AppError]:
-        return store(repo, change, expectation, now)
+    def save(change: Change[E]) -> FutureResult[Emitted[None], AppError]:
+        stored = store(repo, change, expectation, writing.now)
+        return stored.map(lambda gone: recorded(resource, "deleted", gone, writing).map(_nothing))
 
     return flow(
         current_entity(repo, entity_id, expectation),
+        bind(allowed),
         map_(deletion),
         bind(save),
-        map_(lambda _: None),
     )
 
 
-@attrs.frozen
-class CrudUseCases(Generic[E, C]):
-    """The CRUD pipelines of one resource, each run in its own unit of work."""
-
-    resource: Resource[E, C]
-    uow: UnitOfWork
-    clock: Clock
-    new_id: IdFactory
-
-    def create(self, dto: C) -> FutureResult[E, AppError]:
-        entity_id, now = self.new_id(), self.clock()
-        return self.uow.atomically(
-            lambda s: create_entity(
-                s.repository(self.resource.table), self.resource, dto, entity_id=entity_id, now=now
-            )
-        )
-
-    def get(self, entity_id: UUID) -> FutureResult[E, AppError]:
-        return self.uow.reading(lambda s: s.repository(self.resource.table).get(entity_id))
-
-    def list(self, query: ListQuery) -> FutureResult[Listing[E], AppError]:
-        # A snapshot, so a page's total agrees with its items under concurrent writes.
-        return self.uow.snapshot(lambda s: list_entities(s.repository(self.resource.table), query))
-
-    def replace(
-        self, entity_id: UUID, dto: C, expectation: Expectation
-    ) -> FutureResult[E, AppError]:
-        now = self.clock()
-        return self.uow.atomically(
-            lambda s: replace_entity(
-                s.repository(self.resource.table), self.resource, entity_id, dto, expectation, now
-            )
-        )
-
-    def patch(
-        self, entity_id: UUID, patch: Mapping[str, Any], expectation: Expectation
-    ) -> FutureResult[E, AppError]:
-        now = self.clock()
-        return self.uow.atomically(
-            lambda s: patch_entity(
-                s.repository(self.resource.table), self.resource, entity_id, patch, expectation, now
-            )
-        )
-
-    def delete(self, entity_id: UUID, expectation: Expectation) -> FutureResult[None, AppError]:
-        now = self.clock()
-        return self.uow.atomically(
-            lambda s: delete_entity(s.repository(self.resource.table), entity_id, expectation, now)
-        )
+def _nothing(_: object) -> None:
+    return None

@@ -3,27 +3,27 @@
 The command supplies one step (current entity in, next entity out); around it
 this module does what every write does: honour ``If-Match`` before and after
 (428, 412, or 409 for a race lost without one), stamp the bookkeeping, and
-store by compare-and-set, all in one unit of work so the step's own writes
-(e.g. stock given back to items) commit or roll back with it.
+store by compare-and-set and record the command's event (``order.cancelled``),
+all in the command's unit of work, so the step's own writes (e.g. stock given
+back to items) commit or roll back with it.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Generic, TypeVar
+from functools import partial
+from typing import Any, TypeVar
 from uuid import UUID
 
-import attrs
 from returns.future import FutureResult
 
-from my_api.application.writes import Change, current_entity, evolved, store
-from my_api.kernel.clock import Clock
+from my_api.application.writes import Change, current_entity, evolved, recorded, store
+from my_api.kernel.bus import Writing
 from my_api.kernel.entity import StoredEntity
 from my_api.kernel.errors import AppError
+from my_api.kernel.events import Emitted
 from my_api.kernel.member_command import MemberCommand
 from my_api.kernel.preconditions import Expectation
-from my_api.kernel.table import EntityTable
-from my_api.kernel.unit_of_work import Session, UnitOfWork
+from my_api.kernel.resource import Resource
 
 E = TypeVar("E", bound=StoredEntity)
 D = TypeVar("D")
@@ -46,38 +46,25 @@ def pinned(current: E, candidate: E) -> Change[E]:
 
 
 def run_member_command(
-    session: Session,
-    table: EntityTable[E],
+    resource: Resource[E, Any],
     command: MemberCommand[E, D],
     entity_id: UUID,
     dto: D,
     expectation: Expectation,
-    now: datetime,
-) -> FutureResult[E, AppError]:
-    repo = session.repository(table)
+    writing: Writing,
+) -> FutureResult[Emitted[E], AppError]:
+    """Load (If-Match honoured), run the step, store by compare-and-set, record the
+    command's event after the events of whatever else the step changed.
+    """
+    repo = writing.session.repository(resource.table)
 
-    def step_then_store(current: E) -> FutureResult[E, AppError]:
-        return command.step(session, current, dto, now).bind(
-            lambda candidate: store(repo, pinned(current, candidate), expectation, now)
+    def saved(current: E, candidate: E) -> FutureResult[Emitted[E], AppError]:
+        stored = store(repo, pinned(current, candidate), expectation, writing.now)
+        return stored.map(lambda entity: recorded(resource, command.event, entity, writing))
+
+    def step_then_store(current: E) -> FutureResult[Emitted[E], AppError]:
+        return command.step(writing, current, dto).bind(
+            lambda stepped: stepped.then(partial(saved, current))
         )
 
     return current_entity(repo, entity_id, expectation).bind(step_then_store)
-
-
-@attrs.frozen
-class MemberCommands(Generic[E]):
-    """The member commands of one resource's table, each run in its own unit of work."""
-
-    table: EntityTable[E]
-    uow: UnitOfWork
-    clock: Clock
-
-    def run(
-        self, command: MemberCommand[E, D], entity_id: UUID, dto: D, expectation: Expectation
-    ) -> FutureResult[E, AppError]:
-        now = self.clock()
-        return self.uow.atomically(
-            lambda session: run_member_command(
-                session, self.table, command, entity_id, dto, expectation, now
-            )
-        )

@@ -15,9 +15,8 @@ from uuid import UUID
 import attrs
 
 from my_api.kernel.bus import Command, Query
-from my_api.kernel.listing import ListQuery
+from my_api.kernel.listing import KeysetPage, ListQuery
 from my_api.kernel.pagination import Page
-from my_api.kernel.listing import KeysetPage
 from my_api.kernel.preconditions import Expectation
 
 E = TypeVar("E")

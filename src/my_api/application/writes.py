@@ -1,6 +1,7 @@
-"""The steps every write shares: load the live entity honouring ``If-Match``, and
-store its successor by compare-and-set. CRUD pipelines (``crud.py``) and member
-commands (``member_commands.py``) are both built from them.
+"""The steps every write shares: load the live entity honouring ``If-Match``, store
+its successor by compare-and-set, and record what happened as a domain event.
+CRUD pipelines (``crud.py``), member commands (``member_commands.py``) and orders
+(``orders.py``) are all built from them.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from returns.future import FutureResult
 from returns.pipeline import flow
 from returns.pointfree import bind, bind_result
 
+from my_api.kernel.bus import Writing
 from my_api.kernel.entity import StoredEntity
 from my_api.kernel.errors import AppError
+from my_api.kernel.events import Emitted
 from my_api.kernel.preconditions import Expectation
 from my_api.kernel.repository import AsyncRepository
+from my_api.kernel.resource import Resource
 
 E = TypeVar("E", bound=StoredEntity)
 
@@ -58,3 +62,9 @@ def store(
     current = change.current
     stamped = evolved(change.successor, updated_at=now, version=current.version + 1)
     return repo.update(stamped, expected_version=current.version).alt(expectation.lost_race)
+
+
+def recorded(resource: Resource[E, Any], what: str, entity: E, writing: Writing) -> Emitted[E]:
+    """``entity``, stored, with the event saying so: ``<aggregate>.<what>`` at this version."""
+    event = resource.event(what, entity, event_id=writing.new_id(), now=writing.now)
+    return Emitted(entity, (event,))

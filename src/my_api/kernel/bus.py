@@ -18,7 +18,7 @@ transaction), a query in ``reading`` or, when it reads several times,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import reduce
 from typing import Any, ClassVar, Generic, TypeAlias, TypeVar
@@ -31,18 +31,18 @@ from my_api.kernel.errors import AppError
 from my_api.kernel.events import Emitted
 from my_api.kernel.unit_of_work import Session, UnitOfWork
 
-R = TypeVar("R", covariant=True)
+R_co = TypeVar("R_co", covariant=True)
 T = TypeVar("T")
 
 
-class Command(Generic[R]):
-    """A request to change state that answers ``R``. Subclasses are frozen attrs classes."""
+class Command(Generic[R_co]):
+    """A request to change state that answers ``R_co``. Subclasses are frozen attrs classes."""
 
     __slots__ = ()
 
 
-class Query(Generic[R]):
-    """A request to read that answers ``R``. Subclasses are frozen attrs classes."""
+class Query(Generic[R_co]):
+    """A request to read that answers ``R_co``. Subclasses are frozen attrs classes."""
 
     __slots__ = ()
     # Several reads that must agree (a page and its total) share one snapshot.
@@ -77,6 +77,9 @@ def spelled(route: Route) -> str:
 
 
 class _Bus:
+    # The kind of message this bus carries; ``missing`` judges only those.
+    _carries: ClassVar[type]
+
     def __init__(self, handlers: Mapping[Route, Any], middleware: Sequence[Middleware]) -> None:
         self._handlers = dict(handlers)
         # The chain is composed once: the first middleware is the outermost.
@@ -84,8 +87,14 @@ class _Bus:
         self._run: Next = reduce(_wrap, reversed(middleware), innermost)
 
     def missing(self, routes: Iterable[Route]) -> list[str]:
-        """The routes no handler serves, spelled for a start-up error."""
-        return [spelled(route) for route in routes if route not in self._handlers]
+        """Of the routes of this bus's kind of message, those no handler serves, spelled
+        for a start-up error.
+        """
+        return [
+            spelled(route)
+            for route in routes
+            if issubclass(route[0], self._carries) and route not in self._handlers
+        ]
 
     def _handle(self, message: Any) -> FutureResult[Any, AppError]:
         raise NotImplementedError
@@ -100,6 +109,8 @@ def _wrap(inner: Next, middleware: Middleware) -> Next:
 
 
 class CommandBus(_Bus):
+    _carries = Command
+
     def __init__(
         self,
         handlers: Mapping[Route, CommandHandler],
@@ -126,6 +137,8 @@ class CommandBus(_Bus):
 
 
 class QueryBus(_Bus):
+    _carries = Query
+
     def __init__(
         self,
         handlers: Mapping[Route, QueryHandler],

@@ -97,13 +97,13 @@ class Doorbell:
         if self._event is not None:
             self._event.set()
 
-    async def wait(self, timeout: float) -> bool:
-        """Until rung or ``timeout`` seconds have passed; true if rung."""
+    async def wait(self, seconds: float) -> bool:
+        """Until rung or ``seconds`` have passed; true if rung."""
         loop = asyncio.get_running_loop()
         if self._event is None or self._loop is not loop:
             self._event, self._loop = asyncio.Event(), loop
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(seconds):
                 await self._event.wait()
         except TimeoutError:
             return False

@@ -7,7 +7,6 @@ CRUD pipelines, SQL, routes and JSON come from the generic packages.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Generic, TypeVar, cast
@@ -15,19 +14,29 @@ from uuid import UUID
 
 import attrs
 from cattrs.gen import make_dict_unstructure_fn_from_attrs
+from returns.future import FutureResult
 from returns.result import Failure, Result
 
+from my_api.kernel.bus import Writing
 from my_api.kernel.converter import CONVERTER, structure_input
 from my_api.kernel.entity import BOOKKEEPING_FIELDS
 from my_api.kernel.errors import AppError, FieldError, InvalidInput
-from my_api.kernel.events import DomainEvent
+from my_api.kernel.events import DomainEvent, Emitted
 from my_api.kernel.listing import Catalog
 from my_api.kernel.member_command import MemberCommand
 from my_api.kernel.merge_patch import merge_patch
 from my_api.kernel.table import EntityTable
+from my_api.kernel.unit_of_work import Session
 
 E = TypeVar("E")
 C = TypeVar("C", bound=attrs.AttrsInstance)
+
+WRITES = frozenset({"create", "replace", "patch", "delete"})
+
+
+def _writes(_: object, attribute: attrs.Attribute[frozenset[str]], value: frozenset[str]) -> None:
+    if not value <= WRITES:
+        raise ValueError(f"{attribute.name}: not writes of a collection: {sorted(value - WRITES)}")
 
 
 @attrs.frozen
@@ -49,6 +58,15 @@ class Resource(Generic[E, C]):
     hidden: frozenset[str] = frozenset({"deleted_at"})
     # State changes beyond CRUD, each served as POST {collection}/{id}/{name}.
     commands: tuple[MemberCommand[E, Any], ...] = ()
+    # The generic writes the collection serves; the others answer 405 (orders change
+    # only through their commands).
+    writes: frozenset[str] = attrs.field(default=WRITES, validator=_writes)
+    # How a new entity is made, when it is more than storing the DTO: placing an order
+    # reserves stock. It answers the entity and every event of the write.
+    create: Callable[[C, Writing], FutureResult[Emitted[E], AppError]] | None = None
+    # Why a live entity may not be deleted (an item that placed orders hold), checked
+    # in the deleting unit of work before anything is written.
+    may_delete: Callable[[Session, E], FutureResult[None, AppError]] | None = None
 
     # Built once: cattrs generates the entity -> document function, hidden fields omitted.
     _render: Callable[[E], dict[str, Any]] = attrs.field(init=False, eq=False, repr=False)

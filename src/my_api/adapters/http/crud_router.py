@@ -1,10 +1,12 @@
 """GenericCRUDRouter: a resource declaration in, Starlette routes out.
 
-Every endpoint does three things: parse the request into values
-(``parsing.py``), call one use case, and hand the outcome to ``answer``
-(``responses.py``), which renders it or maps its failure to a problem. No
-endpoint knows which entity it serves. Besides CRUD, each member command the
-resource declares becomes ``POST {collection}/{id}/{name}``.
+Every endpoint does three things: parse the request into a message
+(``parsing.py``, ``application/messages.py``), send it through the command or
+query bus, and hand the outcome to ``answer`` (``responses.py``), which renders
+it or maps its failure to a problem. No endpoint knows which entity it serves,
+nor which handler answers. The collection serves the writes its resource
+declares (the others are 405); each member command the resource declares
+becomes ``POST {collection}/{id}/{name}``.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from my_api.adapters.http.problems import error_response
 from my_api.adapters.http.query_language import DEFAULT_LIMITS, parse_list_query
 from my_api.adapters.http.query_limits import QueryLimits
 from my_api.adapters.http.responses import answer, entity_response, listing_response, not_modified
-from my_api.application.crud import CrudUseCases, Listing
-from my_api.application.member_commands import MemberCommands
+from my_api.application.crud import Listing
+from my_api.application.use_cases import CrudUseCases
 from my_api.kernel.auth import action_of, scope_for
 from my_api.kernel.clock import Clock
 from my_api.kernel.converter import structure_input
@@ -63,8 +65,8 @@ class Listed(Generic[E]):
 
 
 class GenericCRUDRouter(Generic[E, C]):
-    """``commands`` runs the resource's member commands; by default in the use cases'
-    own unit of work and clock.
+    """The routes of one resource; each request becomes one use case call, which the
+    use cases send as a message through the buses.
     """
 
     def __init__(
@@ -74,35 +76,32 @@ class GenericCRUDRouter(Generic[E, C]):
         clock: Clock,
         require_if_match: bool,
         cursors: CursorCodec,
-        commands: MemberCommands[E] | None = None,
         guard: Guard = OPEN,
         query_limits: QueryLimits = DEFAULT_LIMITS,
     ) -> None:
         self._cases = use_cases
         self._resource = use_cases.resource
         self._catalog = use_cases.resource.catalog
-        if commands is None:
-            commands = MemberCommands(use_cases.resource.table, use_cases.uow, use_cases.clock)
-        self._commands = commands
         self._cursors = cursors
         self._query_limits = query_limits
         self._clock = clock
         self._require_if_match = require_if_match
         self._guard = guard
         self.collection = f"{API_PREFIX}/{self._resource.name}"
-        names = [command.name for command in self._resource.commands]
-        if len(set(names)) != len(names):
-            raise ValueError(f"{self._resource.name}: a member command is declared twice: {names}")
 
     @property
     def routes(self) -> list[Route]:
         """One route per path, so a 405 lists every method the path has in ``Allow``."""
-        on_collection: dict[str, Endpoint] = {"GET": self.list, "POST": self.create}
-        on_member: dict[str, Endpoint] = {
-            "GET": self.get,
-            "PUT": self.replace,
-            "PATCH": self.patch,
-            "DELETE": self.delete,
+        writes = self._resource.writes
+        on_collection: dict[str, Endpoint] = {"GET": self.list}
+        if "create" in writes:
+            on_collection["POST"] = self.create
+        on_member: dict[str, Endpoint] = {"GET": self.get}
+        member_writes = {"PUT": "replace", "PATCH": "patch", "DELETE": "delete"}
+        on_member |= {
+            method: getattr(self, write)
+            for method, write in member_writes.items()
+            if write in writes
         }
         member = self.collection + "/{id}"
         on_collection = {method: self._guarded(method, e) for method, e in on_collection.items()}
@@ -175,6 +174,7 @@ class GenericCRUDRouter(Generic[E, C]):
         parsed = (await read_object(request, JSON)).bind(
             lambda document: structure_input(document, self._resource.dto)
         )
+
         return await answer(request, parsed, self._cases.create, self._created)
 
     async def get(self, request: Request) -> Response:
@@ -190,6 +190,7 @@ class GenericCRUDRouter(Generic[E, C]):
         parsed = (await addressed(request, self._resource.name, JSON)).bind(
             lambda raw: raw.structured(self._resource.dto)
         )
+
         return await answer(
             request,
             parsed,
@@ -200,6 +201,7 @@ class GenericCRUDRouter(Generic[E, C]):
     async def patch(self, request: Request) -> Response:
         expected = self._expectation(request)
         parsed = await addressed(request, self._resource.name, MERGE_PATCH)
+
         return await answer(
             request,
             parsed,
@@ -226,10 +228,11 @@ class GenericCRUDRouter(Generic[E, C]):
             parsed = (await addressed(request, self._resource.name, JSON, body_optional=True)).bind(
                 lambda raw: raw.structured(command.input)
             )
+
             return await answer(
                 request,
                 parsed,
-                lambda call: self._commands.run(command, call.entity_id, call.body, expected),
+                lambda call: self._cases.run(command.name, call.entity_id, call.body, expected),
                 self._entity,
             )
 

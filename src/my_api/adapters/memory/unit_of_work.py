@@ -1,4 +1,8 @@
-"""An in-memory unit of work with real rollback: Failure or exception restores the snapshot."""
+"""An in-memory unit of work with real rollback: Failure or exception restores the snapshot.
+
+Committed units append their events to ``outbox`` in commit order, as the SQL
+unit of work inserts them into its outbox table; a unit that rolls back adds none.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,12 @@ from uuid import UUID
 
 from returns.future import FutureResult
 from returns.io import IOFailure
-from returns.result import Result
+from returns.result import Result, Success
 
 from my_api.adapters.memory.repository import InMemoryRepository
 from my_api.kernel.entity import StoredEntity
 from my_api.kernel.errors import AppError
+from my_api.kernel.events import DomainEvent, Doorbell, Emitted
 from my_api.kernel.io_edge import performed
 from my_api.kernel.repository import AsyncRepository
 from my_api.kernel.table import EntityTable
@@ -36,8 +41,10 @@ class InMemorySession:
 class InMemoryUnitOfWork:
     """Serialises units of work with a lock, as a single-writer database would."""
 
-    def __init__(self) -> None:
+    def __init__(self, doorbell: Doorbell | None = None) -> None:
         self.tables: dict[str, dict[UUID, Any]] = {}
+        self.outbox: list[DomainEvent] = []
+        self._doorbell = doorbell or Doorbell()
         self._lock = asyncio.Lock()
         self.commits = 0
         self.rollbacks = 0
@@ -46,7 +53,7 @@ class InMemoryUnitOfWork:
         return self.tables.setdefault(table.name, {})
 
     def atomically(
-        self, work: Callable[[Session], FutureResult[T, AppError]]
+        self, work: Callable[[Session], FutureResult[Emitted[T], AppError]]
     ) -> FutureResult[T, AppError]:
         return FutureResult(self._atomically(work))
 
@@ -74,7 +81,7 @@ class InMemoryUnitOfWork:
         return performed(await work(InMemorySession(self.tables)))
 
     async def _atomically(
-        self, work: Callable[[Session], FutureResult[T, AppError]]
+        self, work: Callable[[Session], FutureResult[Emitted[T], AppError]]
     ) -> Result[T, AppError]:
         async with self._lock:
             snapshot = {name: dict(rows) for name, rows in self.tables.items()}
@@ -85,9 +92,13 @@ class InMemoryUnitOfWork:
                 raise
             if isinstance(outcome, IOFailure):
                 self._restore(snapshot)
-                return performed(outcome)
+                return performed(outcome.map(lambda emitted: emitted.value))
             self.commits += 1
-            return performed(outcome)
+            emitted = performed(outcome).unwrap()
+            self.outbox += emitted.events
+        if emitted.events:
+            self._doorbell.ring()
+        return Success(emitted.value)
 
     def _restore(self, snapshot: dict[str, dict[UUID, Any]]) -> None:
         self.rollbacks += 1

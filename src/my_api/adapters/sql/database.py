@@ -12,7 +12,6 @@ whose sessions carry ``statement_timeout`` and ``lock_timeout``.
 from __future__ import annotations
 
 import asyncio
-
 import sqlite3
 import time
 from pathlib import Path

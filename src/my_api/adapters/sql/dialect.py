@@ -13,9 +13,10 @@ most 15 significant digits survives that exactly (our prices have 12), and
 ``Decimal(str(real))`` restores it. Placeholders are numbered on both sides
 (``$1`` / ``?1``) so one statement shape serves both.
 
-Beyond types, the dialects differ in how a transaction begins, how a migration script splits into statements
-and how the catalog is read; each of those is a field below, so no code
-elsewhere branches on which database it talks to.
+Beyond types, the dialects differ in how a transaction begins, how a
+migration script splits into statements and how the catalog is read; each of
+those is a field below, so no code elsewhere branches on which database it
+talks to.
 """
 
 from __future__ import annotations

@@ -24,7 +24,6 @@ from returns.io import IOFailure
 from returns.result import Failure, Result, Success
 
 from my_api.adapters.sql.connections import (
-    AcquireTimeout,
     Connections,
     HeldConnection,
     Transaction,
@@ -96,11 +95,11 @@ class SqlUnitOfWork:
         connections: Connections,
         dialect: Dialect,
         options: SqlOptions,
-        doorbell: Doorbell | None = None,
+        doorbell: Doorbell,
     ) -> None:
         self._connections = connections
         self._outbox = SqlOutbox(dialect)
-        self._doorbell = doorbell or Doorbell()
+        self._doorbell = doorbell
         # SQL text and row readers for every declared table are built here, once.
         self._prepared = {
             table.name: _Prepared(
