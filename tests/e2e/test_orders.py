@@ -97,7 +97,9 @@ async def test_the_total_is_exact_however_large(client: httpx2.AsyncClient) -> N
 async def test_short_stock_is_409_naming_every_short_line_and_changes_nothing(
     client: httpx2.AsyncClient,
 ) -> None:
-    plenty, short, shorter = (await an_item(client, quantity=q) for q in (9, 1, 0))
+    plenty = await an_item(client, quantity=9)
+    short = await an_item(client, quantity=1)
+    shorter = await an_item(client, quantity=0)
 
     response = await place(client, (plenty, 2), (short, 2), (shorter, 1))
 
@@ -149,13 +151,13 @@ async def test_a_note_over_500_characters_and_an_unknown_field_are_422(
     assert {f for f, _ in problem(response, 422, "invalid-input")} >= {"note", "coupon"}
 
 
-@pytest.mark.parametrize("deleted", [False, True])
+@pytest.mark.parametrize("how", ["never existed", "deleted"])
 async def test_a_missing_or_deleted_item_is_422_naming_its_line(
-    client: httpx2.AsyncClient, deleted: bool
+    client: httpx2.AsyncClient, how: str
 ) -> None:
     known = await an_item(client)
-    gone = await an_item(client) if deleted else str(uuid.uuid4())
-    if deleted:
+    gone = await an_item(client) if how == "deleted" else str(uuid.uuid4())
+    if how == "deleted":
         assert (await client.delete(f"{ITEMS}/{gone}")).status_code == 204
 
     response = await place(client, (known, 1), (gone, 1))
