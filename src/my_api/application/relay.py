@@ -216,6 +216,10 @@ class Relay:
 
     # -- replaying ------------------------------------------------------------------
 
+    async def parked(self) -> Result[Sequence[Parked], AppError]:
+        """Every event a handler gave up on, in feed order (``my-api events --parked``)."""
+        return performed(await self._progress.parked())
+
     async def replay(self, event_id: UUID) -> Result[Sequence[Replayed], AppError]:
         """Run each handler that parked ``event_id`` once more; unpark those that succeed.
 
