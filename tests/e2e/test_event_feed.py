@@ -6,8 +6,9 @@ long polls and the ``events:read`` scope (docs/events.md).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
+from uuid import UUID
 
 import attrs
 import httpx2
@@ -17,7 +18,8 @@ from returns.future import FutureResult
 from returns.io import IOSuccess
 
 from my_api.adapters.sql.unit_of_work import SqlUnitOfWork
-from my_api.kernel.events import DomainEvent, Emitted
+from my_api.application.event_handlers import EventHandlers
+from my_api.kernel.events import DomainEvent, Emitted, Published
 from my_api.settings import AuthMode
 from tests.conftest import ClientFactory
 from tests.e2e.test_authentication import assert_forbidden, assert_unauthenticated, bearer, new_key
@@ -56,9 +58,20 @@ class Served:
                     return found
 
 
-async def serving(client_for: ClientFactory, url: str, **settings: Any) -> AsyncIterator[Served]:
+async def serving(
+    client_for: ClientFactory,
+    url: str,
+    prepare: Callable[[Container], None] = lambda _: None,
+    **settings: Any,
+) -> AsyncIterator[Served]:
+    """The app on ``url``, its container first given to ``prepare`` (to subscribe handlers)."""
     containers: list[Container] = []
-    async with client_for(url, containers.append, **settings) as client:
+
+    def keep(container: Container) -> None:
+        prepare(container)
+        containers.append(container)
+
+    async with client_for(url, keep, **settings) as client:
         yield Served(client, containers[0])
 
 
@@ -228,3 +241,37 @@ async def test_the_feed_needs_a_credential_with_events_read(
         allowed = await client.get(EVENTS, headers=bearer(reader))
         assert allowed.status_code == 200, allowed.text
         assert allowed.json() == {"events": [], "next_after": "0"}
+
+
+# -- the relay in the lifespan ---------------------------------------------------------
+
+
+async def test_handlers_subscribed_on_the_container_run_in_the_services_relay(
+    database_url: str, client_for: ClientFactory
+) -> None:
+    handled: list[UUID] = []
+    both = asyncio.Event()
+
+    def record(published: Published) -> None:
+        handled.append(published.event.id)
+        if len(handled) == 2:
+            both.set()
+
+    def subscribe(container: Container) -> None:
+        container[EventHandlers].subscribe("item.updated", record, name="recorder")
+
+    async for served in serving(client_for, database_url, subscribe, relay_poll_seconds=60):
+        written = events(2)
+        await served.commit(written)
+        async with asyncio.timeout(WITHIN_SECONDS):
+            await both.wait()
+        assert handled == [event.id for event in written]
+
+
+async def test_with_the_relay_off_the_service_publishes_nothing(
+    database_url: str, client_for: ClientFactory
+) -> None:
+    async for served in serving(client_for, database_url, relay=False):
+        await served.commit(events(1))
+        # A relay would publish at once (the commit rings it); none does in this wait.
+        assert await served.feed(wait=0.3) == {"events": [], "next_after": "0"}

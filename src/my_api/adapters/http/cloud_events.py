@@ -18,10 +18,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from my_api.adapters.http.crud_router import API_PREFIX
 from my_api.kernel.converter import format_timestamp
 from my_api.kernel.events import Published
 
-API_PREFIX = "/api/v1"
 # Bump the suffix when an event's data changes incompatibly; the feed then says so.
 _VERSION = "v1"
 _CLOUD_TYPE = re.compile(r"my_api\.([a-z][a-z0-9_]*\.[a-z][a-z0-9_]*)\.v1")

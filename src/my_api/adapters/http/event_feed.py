@@ -24,7 +24,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from my_api.adapters.http.auth_guard import Guard
-from my_api.adapters.http.cloud_events import API_PREFIX, cloud_event, domain_type
+from my_api.adapters.http.cloud_events import cloud_event, domain_type
+from my_api.adapters.http.crud_router import API_PREFIX
 from my_api.adapters.http.json import json_response
 from my_api.adapters.http.problems import error_response
 from my_api.kernel.auth import Action
