@@ -75,7 +75,7 @@ async def call_handler(handler: Handler, published: Published) -> None:
         outcome = await outcome
     if isinstance(outcome, IOResult):
         outcome = performed(outcome)
-    if isinstance(outcome, Result) and isinstance(outcome, Failure):
+    if isinstance(outcome, Failure):
         raise HandlerFailed(repr(outcome.failure()))
 
 
