@@ -20,6 +20,7 @@ from uuid import UUID
 
 import attrs
 
+from my_api.kernel.converter import is_value_objects
 from my_api.kernel.entity import BOOKKEEPING_FIELDS
 
 E = TypeVar("E")
@@ -32,6 +33,10 @@ class ColumnType(enum.Enum):
     INTEGER = "integer"
     DECIMAL = "decimal"
     TIMESTAMP = "timestamp"
+    # A collection of value objects (``tuple[X, ...]``, X an attrs class), stored as one
+    # JSON array. Neither filterable nor sortable through the query language: it has
+    # no order, and its one internal filter is ``specification.HasElement``.
+    JSON = "json"
 
 
 # Exact types only: ``bool`` is an ``int`` to Python but has no column here.
@@ -92,11 +97,12 @@ class TableMapping:
 def _column_of(entity: type[Any], field: attrs.Attribute[Any]) -> Column:
     """The column that stores ``field`` of ``entity`` (its annotation already resolved)."""
     annotation, nullable = _without_none(field.type)
-    column_type = _COLUMN_TYPES.get(annotation)
+    column_type = ColumnType.JSON if is_value_objects(annotation) else _COLUMN_TYPES.get(annotation)
     if column_type is None:
         raise ValueError(
             f"{entity.__name__}.{field.name}: no column type for the annotation {field.type!r}"
-            f" (supported: {', '.join(sorted(t.__name__ for t in _COLUMN_TYPES))}, or X | None)"
+            f" (supported: {', '.join(sorted(t.__name__ for t in _COLUMN_TYPES))},"
+            " tuple[X, ...] of an attrs class X, or X | None)"
         )
     return Column(field.name, column_type, nullable=nullable)
 
