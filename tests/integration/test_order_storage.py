@@ -3,8 +3,9 @@
 An order is read back equal to the one stored (its lines as value objects, its
 total exact up to the bound of 13 integer digits); the migrated table matches the
 entity (the start-up schema check); and for random orders and items, the SQL
-reading of "placed orders holding item X" selects exactly what the Python
-reading does, on SQLite and on PostgreSQL.
+reading of "placed orders holding item X" and of conditions on the total (stored
+as whole cents on SQLite) selects and orders exactly what the Python reading
+does, on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from my_api.domain.order import CANCELLED, PLACED, Order, OrderLine, total_of
 from my_api.kernel.errors import AppError
 from my_api.kernel.events import Emitted
 from my_api.kernel.io_edge import performed
-from my_api.kernel.sorting import Sort
+from my_api.kernel.sorting import Sort, SortKey
 from my_api.kernel.specification import FieldSpecification, HasElement, Operator, Specification
 from my_api.kernel.unit_of_work import Session
 from my_api.settings import Settings
@@ -79,9 +80,14 @@ def reading(order_id: UUID) -> Callable[[Session], FutureResult[Order, AppError]
     return lambda session: session.repository(ORDER_TABLE).get(order_id)
 
 
-async def selected(uow: SqlUnitOfWork, spec: Specification) -> Result[list[UUID], AppError]:
+BY_TOTAL = Sort((SortKey("total", descending=True), SortKey("id")))
+
+
+async def selected(
+    uow: SqlUnitOfWork, spec: Specification, sort: Sort = BY_TOTAL
+) -> Result[list[UUID], AppError]:
     def listing(session: Session) -> FutureResult[list[UUID], AppError]:
-        listed = session.repository(ORDER_TABLE).list(spec, Sort(()), limit=1000)
+        listed = session.repository(ORDER_TABLE).list(spec, sort, limit=1000)
         return listed.map(lambda orders: [order.id for order in orders])
 
     return performed(await uow.reading(listing))
@@ -91,13 +97,16 @@ async def test_an_order_is_read_back_equal_lines_and_exact_total_included(
     database: databases.Database, database_url: str
 ) -> None:
     uow = units(database, database_url)
-    # The largest total the bound admits: 9,999,999,999,999.99 (15 significant digits).
+    # Near the largest total there can be, 18 significant digits, the last ones not
+    # zero: more than SQLite's NUMERIC keeps (whence ColumnType.CENTS).
     dearest = an_order(
         UUID(int=1),
         PLACED,
         [
-            OrderLine(item_id=ITEM_IDS[0], quantity=1000, unit_price=Decimal("9999999999.99")),
-            OrderLine(item_id=ITEM_IDS[1], quantity=1, unit_price=Decimal("9.99")),
+            OrderLine(item_id=UUID(int=1000 + n), quantity=quantity, unit_price=Decimal(price))
+            for n, (quantity, price) in enumerate(
+                [(9_999, "9999999999.98"), *[(10_000, "9999999999.99")] * 49]
+            )
         ],
         "ünïcødé \"quoted\" and 'single'",
     )
@@ -113,7 +122,7 @@ async def test_an_order_is_read_back_equal_lines_and_exact_total_included(
         read = performed(await uow.reading(reading(order.id)))
         assert read == Success(order)
         assert read.unwrap().total.as_tuple() == order.total.as_tuple()
-    assert dearest.total == Decimal("9999999999999.99")
+    assert str(dearest.total) == "4999989999994900.02"
 
 
 async def test_the_migrated_orders_table_matches_the_entity(
@@ -148,31 +157,43 @@ _orders = st.lists(
 )
 
 
+# Thresholds near the totals drawn, with up to three places (the language allows more
+# places than the cents a total has; such values compare exactly on both databases).
+_thresholds = st.integers(1, 10**12).map(lambda mills: Decimal(mills) / 1000)
+
+
 @settings(max_examples=30)
 @given(
     orders=_orders,
     item_id=st.sampled_from([*ITEM_IDS, UUID(int=99)]),
     quantity=st.integers(1, 3),
+    threshold=_thresholds,
 )
-async def test_sql_selects_exactly_the_orders_python_finds_holding_an_element(
+async def test_sql_selects_and_orders_exactly_as_python_does_holding_and_totals(
     database: databases.Database,
     database_url: str,
     orders: list[Order],
     item_id: UUID,
     quantity: int,
+    threshold: Decimal,
 ) -> None:
     await database.execute("DELETE FROM orders")
     uow = units(database, database_url)
     await store(uow, orders)
     placed = FieldSpecification("status", Operator.EQ, PLACED)
     holding = HasElement("lines", "item_id", item_id)
+    some_total = orders[0].total if orders else threshold
     specs: list[Specification] = [
         holding,
         placed & holding,
         ~holding,
         HasElement("lines", "quantity", quantity) | holding,
+        FieldSpecification("total", Operator.GTE, threshold),
+        FieldSpecification("total", Operator.EQ, some_total) | ~placed,
+        FieldSpecification("total", Operator.IN, (some_total, threshold)),
     ]
 
     for spec in specs:
-        expected = sorted(order.id for order in orders if spec.is_satisfied_by(order))
+        chosen = [order for order in orders if spec.is_satisfied_by(order)]
+        expected = [order.id for order in BY_TOTAL.ordered(chosen)]
         assert await selected(uow, spec) == Success(expected), spec

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+import attrs
 import pytest
 from returns.result import Failure, Success
 
@@ -21,14 +22,13 @@ from my_api.domain.order import (
     PLACED,
     Order,
     OrderLine,
-    exceeds_total_bound,
     total_of,
 )
 from my_api.kernel.converter import structure_input
 from my_api.kernel.errors import FieldError, InvalidInput
 from my_api.kernel.listing import Catalog
 from my_api.kernel.rules import NestedViolation, RuleViolation
-from my_api.kernel.table import ColumnType
+from my_api.kernel.table import ColumnType, EntityTable, stored_as
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 LAMP = UUID("0190a8f4-0000-7000-8000-000000000001")
@@ -119,9 +119,11 @@ def test_a_line_refuses_quantities_and_prices_out_of_its_rules(
     assert refused.value.code == code
 
 
-def test_the_total_bound_is_thirteen_integer_digits() -> None:
-    assert not exceeds_total_bound(Decimal("9999999999999.99"))
-    assert exceeds_total_bound(Decimal("10000000000000.00"))
+def test_the_largest_total_valid_lines_can_make_is_a_valid_exact_total() -> None:
+    lines = tuple(
+        a_line(UUID(int=n), quantity=10_000, unit_price="9999999999.99") for n in range(50)
+    )
+    assert an_order(lines=lines).total == Decimal("4999999999995000.00")
 
 
 def test_every_status_is_one_of_the_two() -> None:
@@ -134,9 +136,20 @@ def test_every_status_is_one_of_the_two() -> None:
 # -- the table and the declaration ---------------------------------------------------------
 
 
-def test_the_lines_are_one_not_null_json_column() -> None:
-    lines = ORDER_TABLE.mapping.column("lines")
+def test_the_lines_are_one_not_null_json_column_and_the_total_is_stored_as_cents() -> None:
+    lines, total = ORDER_TABLE.mapping.column("lines"), ORDER_TABLE.mapping.column("total")
     assert (lines.type, lines.nullable) == (ColumnType.JSON, False)
+    assert (total.type, total.nullable) == (ColumnType.CENTS, False)
+
+
+def test_only_a_decimal_is_stored_as_cents() -> None:
+    @attrs.frozen
+    class Wrong:
+        id: UUID
+        count: int = attrs.field(metadata=stored_as(ColumnType.CENTS))
+
+    with pytest.raises(ValueError, match=r"Wrong.count: only a Decimal is stored as cents"):
+        EntityTable.of(Wrong, "wrongs")
 
 
 def test_a_json_column_can_be_neither_filtered_nor_sorted_on() -> None:

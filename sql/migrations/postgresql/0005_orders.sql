@@ -1,15 +1,14 @@
 -- Orders (src/my_api/domain/order.py): bounds mirror the domain rules, so the
 -- database refuses what the code would. ``lines`` holds the order's value objects
 -- as one JSON array: [{"item_id": "<uuid>", "quantity": n, "unit_price": "12.50"}].
--- numeric(15, 2) is the total's bound: 13 integer digits and the cents, which SQLite
--- also keeps exactly (src/my_api/domain/order.py, TOTAL_INTEGER_DIGITS).
+-- numeric(18, 2) holds any total valid lines make (below 10^16; domain/order.py, TOTAL).
 CREATE TABLE orders (
     id          uuid PRIMARY KEY,
     status      text COLLATE "C" NOT NULL CHECK (status IN ('placed', 'cancelled')),
     lines       jsonb NOT NULL CHECK (
         jsonb_typeof(lines) = 'array' AND jsonb_array_length(lines) BETWEEN 1 AND 50
     ),
-    total       numeric(15, 2) NOT NULL CHECK (total > 0),
+    total       numeric(18, 2) NOT NULL CHECK (total > 0),
     note        text COLLATE "C" CHECK (note IS NULL OR char_length(note) <= 500),
     created_at  timestamptz NOT NULL,
     updated_at  timestamptz NOT NULL,

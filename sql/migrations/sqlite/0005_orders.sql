@@ -1,6 +1,7 @@
 -- Orders (SQLite spelling; see the PostgreSQL one and src/my_api/domain/order.py).
--- ``lines`` is the JSON array of the order's lines, as text. ``total`` has at most 15
--- significant digits (13 integer, 2 decimal), what a NUMERIC kept as a double holds exactly.
+-- ``lines`` is the JSON array of the order's lines, as text. ``total`` is in whole
+-- cents (ColumnType.CENTS): a NUMERIC with a fraction keeps only 15 significant digits,
+-- and a total may have 18; an INTEGER holds them exactly and still sorts and compares.
 CREATE TABLE orders (
     id          TEXT PRIMARY KEY CHECK (length(id) = 36),
     status      TEXT NOT NULL CHECK (status IN ('placed', 'cancelled')),
@@ -8,7 +9,7 @@ CREATE TABLE orders (
         json_valid(lines) AND json_type(lines) = 'array'
         AND json_array_length(lines) BETWEEN 1 AND 50
     ),
-    total       NUMERIC NOT NULL CHECK (total > 0),
+    total       INTEGER NOT NULL CHECK (total > 0),
     note        TEXT CHECK (note IS NULL OR length(note) <= 500),
     created_at  TEXT NOT NULL,
     updated_at  TEXT NOT NULL,

@@ -13,7 +13,6 @@ never in a cycle (no deadlock), and no reservation acts on a stale stock count.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 from functools import partial
 from typing import Any
 from uuid import UUID
@@ -35,10 +34,8 @@ from my_api.domain.order import (
     LINES,
     NOTE,
     PLACED,
-    TOTAL_INTEGER_DIGITS,
     Order,
     OrderLine,
-    exceeds_total_bound,
     total_of,
 )
 from my_api.kernel.bus import Writing
@@ -185,24 +182,6 @@ def _in_line_order(errors: Iterable[tuple[int, FieldError]]) -> tuple[FieldError
     return tuple(error for _, error in sorted(errors, key=lambda numbered: numbered[0]))
 
 
-def within_total_bound(
-    reserved: tuple[_Reservation, ...],
-) -> Result[tuple[_Reservation, ...], AppError]:
-    """The order's total must fit its column exactly on both databases (``domain/order.py``)."""
-    if exceeds_total_bound(total_of(reservation.order_line for reservation in reserved)):
-        bound = Decimal(10) ** TOTAL_INTEGER_DIGITS
-        return Failure(
-            InvalidInput(
-                (
-                    FieldError(
-                        "lines", f"the order's total must be below {bound:f}", "total_too_large"
-                    ),
-                )
-            )
-        )
-    return Success(reserved)
-
-
 def item_updated(writing: Writing, item: Item) -> DomainEvent:
     return ITEMS.event("updated", item, event_id=writing.new_id(), now=writing.now)
 
@@ -236,7 +215,7 @@ def added_order(
     writing: Writing, orders: Orders, note: str | None, lines: tuple[OrderLine, ...]
 ) -> FutureResult[Emitted[Order], AppError]:
     # Cannot raise: the input's rules bound the lines and the note, the items' rules
-    # their prices, and ``within_total_bound`` the total.
+    # their prices, and so the total (see ``domain/order.py``, TOTAL).
     order = Order(
         id=writing.new_id(),
         status=PLACED,
@@ -253,22 +232,26 @@ def added_order(
     )
 
 
-def place_order(
-    message: CreateEntity[Order, OrderInput], writing: Writing
-) -> FutureResult[Emitted[Order], AppError]:
-    """Reserve every line's units, then store the order: one ``item.updated`` per item,
-    then ``order.placed``. Any failure leaves it to the unit of work to roll back.
+def place(dto: OrderInput, writing: Writing) -> FutureResult[Emitted[Order], AppError]:
+    """Reserve every line's units, then store the order: one ``item.updated`` per item
+    (in ``item_id`` order), then ``order.placed``. On any failure the unit of work
+    rolls back every reservation. ``ORDERS.create``: what ``POST /orders`` runs.
     """
-    dto = message.input
     items = writing.session.repository(ITEMS.table)
     orders = writing.session.repository(ORDER_TABLE)
     return flow(
         claimed_items(items, dto.lines),
         bind_result(reservations),
-        bind_result(within_total_bound),
         bind(partial(reserved_lines, writing, items)),
         bind(emitting(partial(added_order, writing, orders, dto.note))),
     )
+
+
+def place_order(
+    message: CreateEntity[Order, OrderInput], writing: Writing
+) -> FutureResult[Emitted[Order], AppError]:
+    """``place`` as the handler of ``CreateEntity`` of orders."""
+    return place(message.input, writing)
 
 
 # --- cancelling an order ----------------------------------------------------------------
@@ -328,8 +311,9 @@ ORDERS: Resource[Order, OrderInput] = Resource(
     # Each has an index with id as its tie-breaker (sql/migrations/*/0005_orders.sql).
     sortable=frozenset({"total", "created_at"}),
     commands=(CANCEL,),
-    # TODO(lead): once Resource has the field, serve POST only (orders change only
-    # through their commands): the keyword writes, set to the frozenset of "create".
+    # Orders change only through their commands: PUT, PATCH and DELETE answer 405.
+    writes=frozenset({"create"}),
+    create=place,
 )
 
 

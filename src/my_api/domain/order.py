@@ -27,6 +27,7 @@ from my_api.kernel.rules import (
     text,
     to_cents,
 )
+from my_api.kernel.table import ColumnType, stored_as
 
 PLACED = "placed"
 CANCELLED = "cancelled"
@@ -37,12 +38,11 @@ UNIT_PRICE = money(integer_digits=10)  # an item's price: the same rule
 MAX_LINES = 50
 LINES = [sized(min_items=1, max_items=MAX_LINES), distinct_by("item_id")]
 NOTE = text(min_length=0, max_length=500, nullable=True)
-# SQLite keeps a NUMERIC with a fraction as a double, exact to 15 significant digits:
-# 13 integer digits and the cents. PostgreSQL's numeric(15, 2) holds the same. Lines
-# could reach 50 x 10,000 x 9,999,999,999.99 (16 integer digits), so placing an order
-# refuses a total past this bound before the order is built (``exceeds_total_bound``).
-TOTAL_INTEGER_DIGITS = 13
-TOTAL = money(integer_digits=TOTAL_INTEGER_DIGITS)
+# The largest total lines can make: 50 x 10,000 x 9,999,999,999.99 < 10^16. So every
+# order placed from valid lines fits, and the columns hold 16 integer digits and the
+# cents exactly: numeric(18, 2) on PostgreSQL, whole cents in an INTEGER on SQLite
+# (``ColumnType.CENTS``; its NUMERIC would keep only 15 significant digits).
+TOTAL = money(integer_digits=16)
 
 
 @attrs.frozen(kw_only=True)
@@ -69,10 +69,6 @@ def total_of(lines: Iterable[OrderLine]) -> Decimal:
         return sum((line.unit_price * line.quantity for line in lines), Decimal("0.00"))
 
 
-def exceeds_total_bound(total: Decimal) -> bool:
-    return total >= Decimal(10) ** TOTAL_INTEGER_DIGITS
-
-
 def _sums_its_lines(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
     TOTAL(instance, attribute, value)
     if value != total_of(instance.lines):
@@ -89,7 +85,9 @@ class Order:
     id: UUID
     status: str = attrs.field(validator=STATUS)
     lines: tuple[OrderLine, ...] = attrs.field(converter=to_order_lines, validator=LINES)
-    total: Decimal = attrs.field(converter=to_cents, validator=_sums_its_lines)
+    total: Decimal = attrs.field(
+        converter=to_cents, validator=_sums_its_lines, metadata=stored_as(ColumnType.CENTS)
+    )
     note: str | None = attrs.field(validator=NOTE)
     created_at: datetime
     updated_at: datetime

@@ -150,7 +150,7 @@ class _Combinable:
         inexact = sorted(
             field
             for field, value in self.values()
-            if table.column(field).type is ColumnType.DECIMAL and not exactly_comparable(value)
+            if table.column(field).type in _AMOUNTS and not exactly_comparable(value)
         )
         if inexact:
             return Failure(
@@ -180,6 +180,8 @@ class _Combinable:
 # equal 0.01). PostgreSQL's numeric needs no such bound, but the language must
 # mean the same on both.
 EXACT_DIGITS = 15
+# Amounts compared with values held to that many digits, on every database.
+_AMOUNTS = frozenset({ColumnType.DECIMAL, ColumnType.CENTS})
 
 
 def exactly_comparable(value: Any) -> bool:

@@ -7,6 +7,7 @@
 | TIMESTAMP | ``timestamptz``       | ``TEXT``, fixed-width ISO 8601 in UTC, so  |
 |           |                       | text order is time order                   |
 | TEXT/INT  | ``text`` / ``integer``| ``TEXT`` / ``INTEGER``                     |
+| CENTS     | ``numeric(p, 2)``     | ``INTEGER``: whole cents, exact to 18 digits |
 | JSON      | ``jsonb``, sent and   | ``TEXT`` holding the JSON array            |
 |           | read as JSON text     |                                            |
 
@@ -58,6 +59,19 @@ def _json_text(value: Any) -> str:
 
 _JSON_ENCODE = _nullable(_json_text)
 _JSON_DECODE = _nullable(orjson.loads)
+
+
+def _to_cents(value: Decimal) -> int | float:
+    """An amount as whole cents. Stored amounts have two places, so this is exact; a
+    filter's value may have more (``total=gt.10.005``) and is then compared as the
+    nearest double, exact for the 15 significant digits the query language allows.
+    """
+    cents = value.scaleb(2)
+    return int(cents) if cents == cents.to_integral_value() else float(cents)
+
+
+def _from_cents(value: int) -> Decimal:
+    return Decimal(value).scaleb(-2)
 
 
 def _one_element_array(key: str, value: Any) -> str:
@@ -180,6 +194,7 @@ SQLITE = Dialect(
         ColumnType.TEXT: passthrough,
         ColumnType.INTEGER: passthrough,
         ColumnType.DECIMAL: _nullable(lambda value: format(value, "f")),
+        ColumnType.CENTS: _nullable(_to_cents),
         ColumnType.TIMESTAMP: _nullable(_sqlite_timestamp),
         ColumnType.JSON: _JSON_ENCODE,
     },
@@ -188,6 +203,7 @@ SQLITE = Dialect(
         ColumnType.TEXT: passthrough,
         ColumnType.INTEGER: passthrough,
         ColumnType.DECIMAL: _nullable(lambda value: Decimal(str(value))),
+        ColumnType.CENTS: _nullable(_from_cents),
         ColumnType.TIMESTAMP: _nullable(datetime.fromisoformat),
         ColumnType.JSON: _JSON_DECODE,
     },
