@@ -26,7 +26,7 @@ from returns.result import Failure, Result, Success
 from my_api.application.items import ITEMS
 from my_api.application.messages import CreateEntity
 from my_api.application.sequence import Step, emitting_in_sequence, in_sequence
-from my_api.application.writes import Change, evolved, store
+from my_api.application.writes import Change, evolved, recorded, store
 from my_api.domain.item import MAX_QUANTITY, Item
 from my_api.domain.order import (
     CANCELLED,
@@ -48,7 +48,7 @@ from my_api.kernel.errors import (
     InvalidInput,
     NotFound,
 )
-from my_api.kernel.events import DomainEvent, Emitted, emitting
+from my_api.kernel.events import Emitted, emitting
 from my_api.kernel.member_command import MemberCommand, NoInput
 from my_api.kernel.preconditions import Expectation
 from my_api.kernel.repository import AsyncRepository
@@ -182,10 +182,6 @@ def _in_line_order(errors: Iterable[tuple[int, FieldError]]) -> tuple[FieldError
     return tuple(error for _, error in sorted(errors, key=lambda numbered: numbered[0]))
 
 
-def item_updated(writing: Writing, item: Item) -> DomainEvent:
-    return ITEMS.event("updated", item, event_id=writing.new_id(), now=writing.now)
-
-
 def _reserve(
     writing: Writing, items: Items, reservation: _Reservation
 ) -> FutureResult[Emitted[tuple[int, OrderLine]], AppError]:
@@ -193,8 +189,8 @@ def _reserve(
     item = reservation.item
     change = Change(item, evolved(item, quantity=item.quantity - reservation.line.quantity))
     return store(items, change, Expectation.none(), writing.now).map(
-        lambda stored: Emitted(
-            (reservation.position, reservation.order_line), (item_updated(writing, stored),)
+        lambda stored: recorded(ITEMS, "updated", stored, writing).map(
+            lambda _: (reservation.position, reservation.order_line)
         )
     )
 
@@ -225,11 +221,7 @@ def added_order(
         created_at=writing.now,
         updated_at=writing.now,
     )
-    return orders.add(order).map(
-        lambda added: Emitted(
-            added, (ORDERS.event("placed", added, event_id=writing.new_id(), now=writing.now),)
-        )
-    )
+    return orders.add(order).map(lambda added: recorded(ORDERS, "placed", added, writing))
 
 
 def place(dto: OrderInput, writing: Writing) -> FutureResult[Emitted[Order], AppError]:
@@ -273,7 +265,7 @@ def _give_back(
         )
         # Claimed just now, so the version still holds: nothing can have overtaken it.
         stored = items.update(successor, expected_version=item.version, include_deleted=True)
-        return stored.map(lambda written: Emitted(written, (item_updated(writing, written),)))
+        return stored.map(lambda written: recorded(ITEMS, "updated", written, writing))
 
     return items.claim(line.item_id, include_deleted=True).bind(restocked)
 
