@@ -22,7 +22,10 @@ CREATE INDEX orders_live_by_id ON orders (id) WHERE deleted_at IS NULL;
 CREATE INDEX orders_live_by_total ON orders (total, id) WHERE deleted_at IS NULL;
 CREATE INDEX orders_live_by_created_at ON orders (created_at, id) WHERE deleted_at IS NULL;
 -- "Placed orders holding item X" (deleting an item asks it): lines @> '[{"item_id": X}]'
--- answered by containment, which jsonb_path_ops indexes compactly. Only placed orders
--- matter, so only they are indexed.
-CREATE INDEX orders_placed_lines ON orders USING gin (lines jsonb_path_ops)
-    WHERE status = 'placed' AND deleted_at IS NULL;
+-- is containment, which jsonb_path_ops indexes compactly. Partial on live rows, not on
+-- status = 'placed': the status is a bound parameter, and once PostgreSQL switches the
+-- prepared statement to a generic plan it cannot prove the parameter is 'placed', so a
+-- status-partial index goes unused (300,000 orders: a parallel seq scan, 94 ms, against
+-- 2 ms through this index in both plans). deleted_at IS NULL is in every query's text.
+CREATE INDEX orders_live_lines ON orders USING gin (lines jsonb_path_ops)
+    WHERE deleted_at IS NULL;
