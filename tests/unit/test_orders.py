@@ -16,11 +16,14 @@ from returns.future import FutureResult
 from returns.result import Failure, Result, Success
 
 from my_api.adapters.memory.unit_of_work import InMemoryUnitOfWork
+from my_api.application.crud import create_entity
 from my_api.application.items import ITEM_TABLE
+from my_api.application.member_commands import run_member_command
 from my_api.application.messages import CreateEntity
 from my_api.application.orders import (
     CANCEL,
     ORDER_TABLE,
+    ORDERS,
     OrderInput,
     OrderLineInput,
     not_in_placed_orders,
@@ -35,10 +38,12 @@ from my_api.kernel.errors import (
     FieldError,
     InsufficientStock,
     InvalidInput,
+    PreconditionFailed,
 )
 from my_api.kernel.events import Emitted
 from my_api.kernel.io_edge import performed
 from my_api.kernel.member_command import NoInput
+from my_api.kernel.preconditions import Expectation
 from my_api.kernel.unit_of_work import Session
 
 CREATED = datetime(2026, 1, 1, tzinfo=UTC)
@@ -106,14 +111,15 @@ async def placed(uow: InMemoryUnitOfWork, *lines: tuple[UUID, int]) -> Order:
     return order
 
 
-def cancelling(order_id: UUID) -> Callable[[Writing], FutureResult[Emitted[Order], AppError]]:
-    """The cancel command's step on the stored order, as the generic runner calls it
-    (the runner's own part, storing the order and ``order.cancelled``, is the lead's).
-    """
+def cancelling(
+    order_id: UUID, expectation: Expectation | None = None
+) -> Callable[[Writing], FutureResult[Emitted[Order], AppError]]:
+    """``POST /orders/{id}/cancel``: the generic runner with the declared command."""
 
     def work(writing: Writing) -> FutureResult[Emitted[Order], AppError]:
-        orders = writing.session.repository(ORDER_TABLE)
-        return orders.get(order_id).bind(lambda order: CANCEL.step(writing, order, NoInput()))
+        return run_member_command(
+            ORDERS, CANCEL, order_id, NoInput(), expectation or Expectation.none(), writing
+        )
 
     return work
 
@@ -233,6 +239,19 @@ async def test_the_largest_order_there_can_be_is_placed_with_its_exact_total() -
     assert str(order.total) == "4999999999995000.00"
 
 
+async def test_the_generic_create_of_orders_places_the_order() -> None:
+    uow = seeded(an_item(LAMP, 5))
+    dto = ordering((LAMP, 2)).input
+
+    outcome = await run(uow, lambda writing: create_entity(ORDERS, dto, writing))
+
+    assert outcome.map(lambda order: order.lines) == Success(
+        (OrderLine(item_id=LAMP, quantity=2, unit_price=Decimal("12.50")),)
+    )
+    assert stock(uow) == {LAMP: (3, 2)}
+    assert [event.type for event in uow.outbox] == ["item.updated", "order.placed"]
+
+
 async def test_the_note_is_kept() -> None:
     uow = seeded(an_item(LAMP, 1))
     outcome = await run(
@@ -251,10 +270,16 @@ async def test_cancelling_gives_every_line_back_and_answers_the_cancelled_order(
 
     outcome = await run(uow, cancelling(order.id), now=LATER)
 
-    assert outcome == Success(attrs.evolve(order, status=CANCELLED))
+    cancelled = attrs.evolve(order, status=CANCELLED, version=2, updated_at=LATER)
+    assert outcome == Success(cancelled)
+    assert uow.rows(ORDER_TABLE) == {order.id: cancelled}
     assert stock(uow) == {LAMP: (5, 3), DESK: (2, 3)}
     assert uow.rows(ITEM_TABLE)[DESK].updated_at == LATER
-    assert event_types(uow)[before:] == [("item.updated", LAMP, 3), ("item.updated", DESK, 3)]
+    assert event_types(uow)[before:] == [
+        ("item.updated", LAMP, 3),
+        ("item.updated", DESK, 3),
+        ("order.cancelled", order.id, 2),
+    ]
 
 
 async def test_a_deleted_item_gets_its_units_back_and_stays_deleted() -> None:
@@ -268,7 +293,7 @@ async def test_a_deleted_item_gets_its_units_back_and_stays_deleted() -> None:
     assert isinstance(outcome, Success), outcome
     restocked = uow.rows(ITEM_TABLE)[LAMP]
     assert (restocked.quantity, restocked.version, restocked.deleted_at) == (5, 4, NOW)
-    assert event_types(uow)[-1] == ("item.updated", LAMP, 4)
+    assert event_types(uow)[-2:] == [("item.updated", LAMP, 4), ("order.cancelled", order.id, 2)]
 
 
 async def test_cancelling_a_cancelled_order_is_a_conflict_that_changes_nothing() -> None:
@@ -281,6 +306,17 @@ async def test_cancelling_a_cancelled_order_is_a_conflict_that_changes_nothing()
     outcome = await run(uow, cancelling(order.id), now=LATER)
 
     assert outcome == Failure(Conflict("The order is already cancelled."))
+    assert (stock(uow), list(uow.outbox)) == before
+
+
+async def test_a_stale_if_match_is_412_and_nothing_is_given_back() -> None:
+    uow = seeded(an_item(LAMP, 5))
+    order = await placed(uow, (LAMP, 3))
+    before = (stock(uow), list(uow.outbox))
+
+    outcome = await run(uow, cancelling(order.id, Expectation.one_of(7)), now=LATER)
+
+    assert outcome == Failure(PreconditionFailed())
     assert (stock(uow), list(uow.outbox)) == before
 
 
