@@ -28,7 +28,6 @@ from returns.future import FutureResult
 from returns.io import IOSuccess
 from returns.result import Success
 
-import my_api.kernel.resource
 from my_api.adapters.memory.event_feed import InMemoryEventFeed
 from my_api.adapters.memory.handler_progress import InMemoryHandlerProgress
 from my_api.adapters.memory.unit_of_work import InMemoryUnitOfWork
@@ -43,20 +42,6 @@ from my_api.kernel.handler_progress import HandlerProgress
 from my_api.kernel.table import EntityTable
 from my_api.kernel.unit_of_work import UnitOfWork
 from my_api.settings import Settings
-
-# TEMPORARY, until the lead's Resource change lands (then delete these lines): the DTO
-# check (kernel/resource.py, dto_mismatches) holds every DTO to its entity's
-# annotations, which OrderInput cannot meet and need not (its lines carry no price;
-# status and total are place_order's; orders are never replaced or patched). Until
-# Resource exempts resources whose writes are their own, the check skips OrderInput.
-_dto_mismatches = my_api.kernel.resource.dto_mismatches
-
-
-def _exempting_order_input(entity: type[Any], dto: type[Any]) -> list[str]:
-    return [] if dto.__name__ == "OrderInput" else _dto_mismatches(entity, dto)
-
-
-my_api.kernel.resource.dto_mismatches = _exempting_order_input
 
 settings.register_profile(
     "default",
