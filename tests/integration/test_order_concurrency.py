@@ -20,7 +20,7 @@ from returns.result import Result, Success
 from my_api.adapters.sql.unit_of_work import SqlUnitOfWork
 from my_api.application.items import ITEM_TABLE
 from my_api.application.messages import CreateEntity
-from my_api.application.orders import ORDER_TABLE, OrderInput, OrderLineInput, place_order
+from my_api.application.orders import ORDER_TABLE, OrderInput, OrderLineInput, place
 from my_api.domain.item import Item
 from my_api.domain.order import Order
 from my_api.kernel.bus import Writing
@@ -53,7 +53,7 @@ async def place_one_unit(uow: SqlUnitOfWork, item: Item) -> Result[Order, AppErr
         "orders", OrderInput(lines=(OrderLineInput(item_id=item.id, quantity=1),))
     )
     return performed(
-        await uow.atomically(lambda session: place_order(message, Writing(session, NOW, new_id)))
+        await uow.atomically(lambda session: place(message.input, Writing(session, NOW, new_id)))
     )
 
 

@@ -20,7 +20,7 @@ from returns.result import Success
 from my_api.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from my_api.application.items import ITEM_TABLE
 from my_api.application.messages import CreateEntity
-from my_api.application.orders import ORDER_TABLE, OrderInput, OrderLineInput, place_order
+from my_api.application.orders import ORDER_TABLE, OrderInput, OrderLineInput, place
 from my_api.domain.item import Item
 from my_api.domain.order import MAX_LINES, Order
 from my_api.kernel.bus import Writing
@@ -83,7 +83,7 @@ async def test_placing_is_exact_and_all_or_nothing(
     )
 
     outcome = performed(
-        await uow.atomically(lambda session: place_order(message, Writing(session, NOW, fresh_id)))
+        await uow.atomically(lambda session: place(message.input, Writing(session, NOW, fresh_id)))
     )
 
     event("placed" if isinstance(outcome, Success) else type(outcome.failure()).__name__)

@@ -27,7 +27,7 @@ from my_api.application.orders import (
     OrderInput,
     OrderLineInput,
     not_in_placed_orders,
-    place_order,
+    place,
 )
 from my_api.domain.item import Item
 from my_api.domain.order import CANCELLED, PLACED, Order, OrderLine
@@ -105,7 +105,7 @@ async def run(
 
 
 async def placed(uow: InMemoryUnitOfWork, *lines: tuple[UUID, int]) -> Order:
-    outcome = await run(uow, lambda writing: place_order(ordering(*lines), writing))
+    outcome = await run(uow, lambda writing: place(ordering(*lines).input, writing))
     assert isinstance(outcome, Success), outcome
     order: Order = outcome.unwrap()
     return order
@@ -189,7 +189,7 @@ async def test_every_short_line_and_only_those_are_named_and_nothing_changes() -
     uow = seeded(*items)
 
     outcome = await run(
-        uow, lambda writing: place_order(ordering((CHAIR, 1), (DESK, 5), (LAMP, 2)), writing)
+        uow, lambda writing: place(ordering((CHAIR, 1), (DESK, 5), (LAMP, 2)).input, writing)
     )
 
     assert outcome == Failure(
@@ -214,7 +214,7 @@ async def test_a_missing_or_deleted_item_is_named_by_its_line_and_nothing_change
     uow = seeded(an_item(LAMP, 9), gone)
 
     outcome = await run(
-        uow, lambda writing: place_order(ordering((LAMP, 1), (GHOST, 1), (DESK, 1)), writing)
+        uow, lambda writing: place(ordering((LAMP, 1), (GHOST, 1), (DESK, 1)).input, writing)
     )
 
     assert outcome == Failure(
@@ -255,7 +255,7 @@ async def test_the_generic_create_of_orders_places_the_order() -> None:
 async def test_the_note_is_kept() -> None:
     uow = seeded(an_item(LAMP, 1))
     outcome = await run(
-        uow, lambda writing: place_order(ordering((LAMP, 1), note="by noon"), writing)
+        uow, lambda writing: place(ordering((LAMP, 1), note="by noon").input, writing)
     )
     assert outcome.map(lambda order: order.note) == Success("by noon")
 

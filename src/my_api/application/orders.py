@@ -24,7 +24,6 @@ from returns.pointfree import bind, bind_result
 from returns.result import Failure, Result, Success
 
 from my_api.application.items import ITEMS
-from my_api.application.messages import CreateEntity
 from my_api.application.sequence import Step, emitting_in_sequence, in_sequence
 from my_api.application.writes import Change, evolved, recorded, store
 from my_api.domain.item import MAX_QUANTITY, Item
@@ -237,13 +236,6 @@ def place(dto: OrderInput, writing: Writing) -> FutureResult[Emitted[Order], App
         bind(partial(reserved_lines, writing, items)),
         bind(emitting(partial(added_order, writing, orders, dto.note))),
     )
-
-
-def place_order(
-    message: CreateEntity[Order, OrderInput], writing: Writing
-) -> FutureResult[Emitted[Order], AppError]:
-    """``place`` as the handler of ``CreateEntity`` of orders."""
-    return place(message.input, writing)
 
 
 # --- cancelling an order ----------------------------------------------------------------
