@@ -11,11 +11,11 @@ each in a unit of work.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import partial
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 import attrs
+from returns.curry import partial
 from returns.future import FutureResult
 from returns.pipeline import flow
 from returns.pointfree import bind, bind_result, map_
@@ -26,7 +26,7 @@ from my_api.kernel.bus import Writing
 from my_api.kernel.entity import StoredEntity
 from my_api.kernel.errors import AppError
 from my_api.kernel.events import Emitted
-from my_api.kernel.listing import KeysetPage, KeysetRequest, ListQuery
+from my_api.kernel.listing import KeysetPage, KeysetRequest, Listing, ListQuery
 from my_api.kernel.pagination import Page, PageRequest
 from my_api.kernel.preconditions import Expectation
 from my_api.kernel.repository import AsyncRepository
@@ -36,7 +36,6 @@ E = TypeVar("E", bound=StoredEntity)
 C = TypeVar("C", bound=attrs.AttrsInstance)
 
 Repo = AsyncRepository[E, UUID]
-Listing: TypeAlias = Page[E] | KeysetPage[E]
 
 
 def create_entity(

@@ -16,7 +16,6 @@ import attrs
 from returns.future import FutureResult
 
 from my_api.application.crud import (
-    Listing,
     create_entity,
     delete_entity,
     list_entities,
@@ -37,6 +36,7 @@ from my_api.kernel.bus import Command, CommandHandler, Handlers, Route, Writing
 from my_api.kernel.entity import StoredEntity
 from my_api.kernel.errors import AppError
 from my_api.kernel.events import Emitted
+from my_api.kernel.listing import Listing
 from my_api.kernel.resource import Resource
 from my_api.kernel.unit_of_work import Session
 

@@ -10,10 +10,10 @@ back to items) commit or roll back with it.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any, TypeVar
 from uuid import UUID
 
+from returns.curry import partial
 from returns.future import FutureResult
 
 from my_api.application.writes import Change, current_entity, evolved, recorded, store

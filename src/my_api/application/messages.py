@@ -1,9 +1,9 @@
 """The generic messages every resource answers: CRUD and member commands, as values.
 
-The HTTP router turns a request into one of these and hands it to a bus; each
-names the resource it addresses, so the bus finds the handler registered for
-that resource (``application/handlers.py`` registers the generic ones; a
-resource may register its own, as orders do for ``CreateEntity``).
+The HTTP router turns a request into one of these (through ``use_cases.py``) and
+hands it to a bus; each names the resource it addresses, so the bus finds the
+handler registered for that resource (``handlers.py`` registers the generic
+ones; a message type of another use case registers its own handler the same way).
 """
 
 from __future__ import annotations
@@ -15,14 +15,11 @@ from uuid import UUID
 import attrs
 
 from my_api.kernel.bus import Command, Query
-from my_api.kernel.listing import KeysetPage, ListQuery
-from my_api.kernel.pagination import Page
+from my_api.kernel.listing import Listing, ListQuery
 from my_api.kernel.preconditions import Expectation
 
 E = TypeVar("E")
 C = TypeVar("C")
-
-Listing = Page[E] | KeysetPage[E]
 
 
 @attrs.frozen

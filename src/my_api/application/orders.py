@@ -13,11 +13,11 @@ never in a cycle (no deadlock), and no reservation acts on a stale stock count.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from functools import partial
 from typing import Any
 from uuid import UUID
 
 import attrs
+from returns.curry import partial
 from returns.future import FutureResult
 from returns.pipeline import flow
 from returns.pointfree import bind, bind_result

@@ -14,7 +14,6 @@ from uuid import UUID
 import attrs
 from returns.future import FutureResult
 
-from my_api.application.crud import Listing
 from my_api.application.handlers import handlers_for
 from my_api.application.messages import (
     CreateEntity,
@@ -29,7 +28,7 @@ from my_api.kernel.bus import CommandBus, Middleware, QueryBus
 from my_api.kernel.clock import Clock, IdFactory
 from my_api.kernel.entity import StoredEntity
 from my_api.kernel.errors import AppError
-from my_api.kernel.listing import ListQuery
+from my_api.kernel.listing import Listing, ListQuery
 from my_api.kernel.preconditions import Expectation
 from my_api.kernel.resource import Resource
 from my_api.kernel.unit_of_work import UnitOfWork

@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeAlias, TypeVar
 import attrs
 
 from my_api.kernel.keyset import Keyset
-from my_api.kernel.pagination import MAX_PAGE_SIZE, PageRequest
+from my_api.kernel.pagination import MAX_PAGE_SIZE, Page, PageRequest
 from my_api.kernel.sorting import Sort
 from my_api.kernel.specification import Specification
 from my_api.kernel.table import Column, ColumnType
@@ -43,6 +43,10 @@ class KeysetPage(Generic[T]):
     items: Sequence[T]
     next_boundary: tuple[Any, ...] | None
     prev_boundary: tuple[Any, ...] | None
+
+
+# What listing answers: an offset page (with its total) or a keyset page.
+Listing: TypeAlias = Page[T] | KeysetPage[T]
 
 
 @attrs.frozen

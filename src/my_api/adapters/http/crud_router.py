@@ -28,7 +28,6 @@ from my_api.adapters.http.problems import error_response
 from my_api.adapters.http.query_language import DEFAULT_LIMITS, parse_list_query
 from my_api.adapters.http.query_limits import QueryLimits
 from my_api.adapters.http.responses import answer, entity_response, listing_response, not_modified
-from my_api.application.crud import Listing
 from my_api.application.use_cases import CrudUseCases
 from my_api.kernel.auth import action_of, scope_for
 from my_api.kernel.clock import Clock
@@ -36,7 +35,7 @@ from my_api.kernel.converter import structure_input
 from my_api.kernel.cursor import CursorCodec
 from my_api.kernel.entity import StoredEntity
 from my_api.kernel.errors import AppError
-from my_api.kernel.listing import ListQuery
+from my_api.kernel.listing import Listing, ListQuery
 from my_api.kernel.member_command import MemberCommand
 from my_api.kernel.preconditions import Expectation
 
