@@ -103,6 +103,7 @@ async def current_versions(url: str) -> list[tuple[str, int]]:
     return pairs
 
 
+UNPUBLISHED = "SELECT count(*) FROM events WHERE sequence IS NULL"
 # Items whose stock the order scenario draws on, and how much each holds before it.
 ORDER_POOL = 10_000
 ORDER_STOCK = 1_000_000_000
@@ -142,11 +143,22 @@ async def prepare_bare_outbox(url: str) -> None:
         await connection.close()
 
 
-async def last_sequence(url: str) -> int:
-    """The feed's last sequence given so far (0 before any)."""
+async def last_sequence(url: str, seconds: float = 30) -> tuple[int, int]:
+    """The feed's last sequence once the relay has published every outbox row, or after
+    ``seconds``; with the number of rows still unpublished then (0 if it caught up).
+
+    Read before following the feed from there: rows the relay has yet to number
+    would reach the follower as old events of earlier runs.
+    """
     connection = await asyncpg.connect(url)
     try:
-        return int(await connection.fetchval("SELECT last_sequence FROM event_feed"))
+        deadline = asyncio.get_running_loop().time() + seconds
+        pending = await connection.fetchval(UNPUBLISHED)
+        while pending and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.1)
+            pending = await connection.fetchval(UNPUBLISHED)
+        last = await connection.fetchval("SELECT last_sequence FROM event_feed")
+        return int(last), int(pending)
     finally:
         await connection.close()
 

@@ -159,7 +159,9 @@ class Bench:
 
         log = self.work / "order-responses.txt"
         log.unlink(missing_ok=True)
-        after = asyncio.run(self.database.last_sequence(self.args.database_url))
+        after, pending = asyncio.run(self.database.last_sequence(self.args.database_url))
+        if pending:
+            print(f"the relay left {pending} outbox rows unpublished after 30 s", flush=True)
         following = follower.Follower(server.base_url, after, self.load_core)
         following.start()
         try:
