@@ -192,8 +192,10 @@ async def create_item(request: Request) -> Response:
     now = datetime.now(UTC)
     row = {"id": uuid.uuid4(), **dict.fromkeys(FIELDS), **fields}
     row |= {"created_at": now, "updated_at": now, "version": 1, "deleted_at": None}
+    created = _event("item.created", "items", row["id"], 1, now, _view(row))
     async with pool.acquire() as connection, connection.transaction():
         await connection.execute(INSERT, *row.values())
+        await connection.execute(INSERT_EVENTS[1], *created)
     return _envelope(row, 201, Location=f"/api/v1/items/{row['id']}")
 
 
@@ -226,6 +228,10 @@ async def patch_item(request: Request) -> Response:  # noqa: PLR0911 - one per o
         }
         if await connection.fetchval(UPDATE, *new.values(), row["version"]) is None:
             return _problem(412, "Precondition Failed")
+        updated = _event(
+            "item.updated", "items", item_id, new["version"], new["updated_at"], _view(new)
+        )
+        await connection.execute(INSERT_EVENTS[1], *updated)
     return _envelope(new)
 
 
@@ -239,7 +245,7 @@ def _insert_events(rows: int) -> str:
     return f"INSERT INTO bare_events ({EVENT_COLUMNS}) VALUES {values}"
 
 
-INSERT_EVENTS = {rows: _insert_events(rows) for rows in range(2, MAX_LINES + 2)}
+INSERT_EVENTS = {rows: _insert_events(rows) for rows in range(1, MAX_LINES + 2)}
 
 
 def _new_id() -> uuid.UUID:
