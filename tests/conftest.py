@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -24,12 +24,21 @@ import pytest
 import stamina
 from hypothesis import HealthCheck, settings
 from lagom import Container
+from returns.future import FutureResult
+from returns.io import IOSuccess
 from returns.result import Success
 
+from my_api.adapters.memory.event_feed import InMemoryEventFeed
+from my_api.adapters.memory.handler_progress import InMemoryHandlerProgress
 from my_api.adapters.memory.unit_of_work import InMemoryUnitOfWork
+from my_api.adapters.sql.event_feed import SqlEventFeed
+from my_api.adapters.sql.handler_progress import SqlHandlerProgress
 from my_api.adapters.sql.migrations import MigrationRunner
 from my_api.adapters.sql.unit_of_work import SqlUnitOfWork
 from my_api.bootstrap import build_container, create_app
+from my_api.kernel.event_feed import EventFeed
+from my_api.kernel.events import DomainEvent, Emitted
+from my_api.kernel.handler_progress import HandlerProgress
 from my_api.kernel.unit_of_work import UnitOfWork
 from my_api.settings import Settings
 
@@ -127,15 +136,17 @@ async def migrated_postgres(postgres_url: str) -> str:
 
 
 async def _truncate(url: str) -> None:
+    """Empty every table, except the ledger and the feed's one row (0004), which is reset."""
     connection = await asyncpg.connect(url)
     try:
         tables = await connection.fetch(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-            "AND tablename <> 'schema_migrations'"
+            "AND tablename NOT IN ('schema_migrations', 'event_feed')"
         )
         if tables:
             names = ", ".join(f'"{row[0]}"' for row in tables)
             await connection.execute(f"TRUNCATE {names}")
+        await connection.execute("UPDATE event_feed SET last_sequence = 0")
     finally:
         await connection.close()
 
@@ -258,3 +269,53 @@ async def client(database_url: str, client_for: ClientFactory) -> AsyncIterator[
     """An HTTP client on the real app over each backend."""
     async with client_for(database_url) as http:
         yield http
+
+
+@attrs.frozen
+class EventStore:
+    """The feed and handler-progress ports over one storage, and how to commit events.
+
+    ``write`` commits one unit of work whose events are the given ones: through
+    ``SqlUnitOfWork.atomically`` on SQL, and on the in-memory outbox as the
+    in-memory unit of work appends to it when a unit commits.
+    """
+
+    feed: EventFeed
+    progress: HandlerProgress
+    write: Callable[[Sequence[DomainEvent]], Awaitable[None]]
+    # The connected database behind the SQL ports (None in memory), and its URL.
+    database: databases.Database | None = None
+    url: str | None = None
+
+
+@pytest.fixture
+async def event_store(adapter_url: str | None) -> AsyncIterator[EventStore]:
+    """The event ports over every adapter (memory, SQLite, PostgreSQL), migrated and empty."""
+    if adapter_url is None:
+        outbox: list[DomainEvent] = []
+
+        async def append(events: Sequence[DomainEvent]) -> None:
+            outbox.extend(events)
+
+        yield EventStore(InMemoryEventFeed(outbox), InMemoryHandlerProgress(), append)
+        return
+    settings = Settings(database_url=adapter_url)
+    await _migrated(settings)
+    if adapter_url.startswith("postgresql"):
+        await _truncate(adapter_url)
+    container = build_container(settings)
+    database = container[databases.Database]
+    await database.connect()
+    try:
+        uow = container[SqlUnitOfWork]
+
+        async def commit(events: Sequence[DomainEvent]) -> None:
+            written = await uow.atomically(
+                lambda _: FutureResult.from_value(Emitted(None, tuple(events)))
+            )
+            assert written == IOSuccess(None)
+
+        feed, progress = container[SqlEventFeed], container[SqlHandlerProgress]
+        yield EventStore(feed, progress, commit, database, adapter_url)
+    finally:
+        await database.disconnect()

@@ -23,6 +23,7 @@ check on.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
@@ -39,6 +40,7 @@ from my_api.adapters.http.asgi import HttpOptions, create_asgi_app
 from my_api.adapters.http.auth_guard import Guard
 from my_api.adapters.http.auth_jwt import JwtAuthenticator, JwtOptions
 from my_api.adapters.http.crud_router import GenericCRUDRouter
+from my_api.adapters.http.event_feed import FeedOptions, event_feed_routes
 from my_api.adapters.http.health import health_routes
 from my_api.adapters.http.middleware.allowed_hosts import allowed_hosts
 from my_api.adapters.http.query_limits import QueryLimits
@@ -47,19 +49,26 @@ from my_api.adapters.sql.connections import AcquireTimeout, Connections, Databas
 from my_api.adapters.sql.database import PoolSize, TimeLimits, create_database
 from my_api.adapters.sql.dialect import Dialect, dialect_for
 from my_api.adapters.sql.errors import DATABASE_ERRORS
+from my_api.adapters.sql.event_feed import SqlEventFeed
+from my_api.adapters.sql.handler_progress import SqlHandlerProgress
 from my_api.adapters.sql.migrations import MigrationRunner, directory_for
 from my_api.adapters.sql.schema import check_schema
 from my_api.adapters.sql.unit_of_work import SqlOptions, SqlUnitOfWork
 from my_api.application.api_keys import ApiKeyUseCases
 from my_api.application.bus_logging import logged
 from my_api.application.catalog import RESOURCES, Resources
+from my_api.application.event_handlers import EventHandlers
 from my_api.application.handlers import handlers_for, routes_of
+from my_api.application.relay import Relay, RelayOptions
 from my_api.application.use_cases import CrudUseCases
 from my_api.kernel.api_keys import ApiKeyStore
 from my_api.kernel.bus import CommandBus, Handlers, QueryBus
 from my_api.kernel.clock import Clock, IdFactory, new_id, utc_now
 from my_api.kernel.cursor import CursorCodec
+from my_api.kernel.event_feed import EventFeed
 from my_api.kernel.events import Doorbell
+from my_api.kernel.feed_bell import FeedBell
+from my_api.kernel.handler_progress import HandlerProgress
 from my_api.kernel.unit_of_work import UnitOfWork
 from my_api.settings import AuthMode, Settings, algorithm_names
 
@@ -100,7 +109,6 @@ def build_container(settings: Settings, resources: Resources = RESOURCES) -> Con
     )
     container[SqlOptions] = SqlOptions(resources.tables)
     container[Handlers] = handlers_for(resources.all)
-    container[Doorbell] = Doorbell()
     container[AcquireTimeout] = AcquireTimeout(settings.db_acquire_timeout_seconds)
     hosts = allowed_hosts(settings.allowed_hosts, settings.host)
     if isinstance(hosts, Failure):
@@ -121,6 +129,18 @@ def build_container(settings: Settings, resources: Resources = RESOURCES) -> Con
         max_in_values=settings.query_max_in_values,
         max_length=settings.query_max_length,
     )
+    # Domain events (docs/events.md): the doorbell the unit of work rings after a commit
+    # that stored events, the bell the relay rings after publishing, and the handlers,
+    # which whoever builds the service subscribes before the app starts.
+    container[Doorbell] = Doorbell()
+    container[FeedBell] = FeedBell()
+    container[EventHandlers] = EventHandlers()
+    container[RelayOptions] = RelayOptions(
+        poll_seconds=settings.relay_poll_seconds,
+        batch=settings.relay_batch,
+        attempts=settings.relay_handler_attempts,
+    )
+    container[FeedOptions] = FeedOptions(poll_seconds=settings.relay_poll_seconds)
 
     @provides(container)
     def _connections(c: Container) -> Connections:
@@ -145,6 +165,18 @@ def build_container(settings: Settings, resources: Resources = RESOURCES) -> Con
     @provides(container)
     def _api_keys(c: Container) -> ApiKeyStore:
         return c[SqlApiKeys]
+
+    @provides(container)
+    def _event_feed(c: Container) -> EventFeed:
+        return c[SqlEventFeed]
+
+    @provides(container)
+    def _handler_progress(c: Container) -> HandlerProgress:
+        return c[SqlHandlerProgress]
+
+    @provides(container)
+    def _relay(c: Container) -> Relay:
+        return c.magic_partial(Relay)()
 
     @provides(container)
     def _guard(c: Container) -> Guard:
@@ -247,6 +279,14 @@ async def prepare_database(container: Container) -> Result[None, str]:
         return Success(None)
 
 
+async def stop_relay(relay: asyncio.Task[None]) -> None:
+    """Cancel the relay and wait until it has stopped: a pass in flight rolls back."""
+    relay.cancel()
+    await asyncio.wait([relay])
+    if not relay.cancelled() and relay.exception() is not None:  # pragma: no cover - a bug
+        log.error("the relay had stopped", exc_info=relay.exception())
+
+
 def create_app(container: Container, *, on_started: Callable[[], None] = lambda: None) -> Starlette:
     """The ASGI app: routes from the declared resources, and a lifespan that connects
     the database, prepares it, and calls ``on_started`` once the service is ready.
@@ -257,6 +297,7 @@ def create_app(container: Container, *, on_started: Callable[[], None] = lambda:
         log.warning("authentication is off (MY_API_AUTH=off): every request is served")
     # Resource routes first: the router tries routes in order, and they are the hot ones.
     routes = container.magic_partial(resource_routes)()
+    routes += container.magic_partial(event_feed_routes)()
     probe = container[DatabaseConnections].ping
     routes += health_routes(probe, timeout_seconds=settings.health_timeout_seconds)
 
@@ -267,8 +308,14 @@ def create_app(container: Container, *, on_started: Callable[[], None] = lambda:
             prepared = await prepare_database(container)
             if isinstance(prepared, Failure):
                 raise StartupError(prepared.failure())
-            on_started()
-            yield
+            # After the database is prepared: a pass needs the tables.
+            relay = asyncio.create_task(container[Relay].run()) if settings.relay else None
+            try:
+                on_started()
+                yield
+            finally:
+                if relay is not None:
+                    await stop_relay(relay)
         finally:
             await database.disconnect()
 

@@ -1,4 +1,4 @@
-"""The ``my-api`` command: ``serve``, ``migrate`` and ``keys``.
+"""The ``my-api`` command: ``serve``, ``migrate``, ``keys``, ``relay`` and ``events``.
 
 Configuration errors and unreachable databases end in one line naming the
 problem and a non-zero exit status, never a traceback.
@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from uuid import UUID
 
 import databases
 import uvicorn
@@ -22,10 +23,13 @@ from my_api.adapters.http.middleware.allowed_hosts import allowed_hosts
 from my_api.adapters.sql.errors import DATABASE_ERRORS
 from my_api.adapters.sql.migrations import MigrationRunner
 from my_api.application.api_keys import ApiKeyUseCases
-from my_api.bootstrap import build_container, prepare_database
+from my_api.application.relay import Relay
+from my_api.bootstrap import build_container, prepare_database, stop_relay
 from my_api.kernel.api_keys import ApiKey
 from my_api.kernel.errors import AppError, InvalidInput, NotFound
+from my_api.kernel.handler_progress import Parked
 from my_api.kernel.io_edge import performed
+from my_api.logging import configure_logging
 from my_api.settings import Settings, auth_refusal, env_name, load_settings
 
 EXIT_CONFIG = 2
@@ -54,6 +58,15 @@ def _parser() -> argparse.ArgumentParser:
     key_commands.add_parser("list", help="every key: id, name, scopes, created, revoked")
     revoke = key_commands.add_parser("revoke", help="revoke a key at once")
     revoke.add_argument("id", help="the key's id (as `keys list` shows it)")
+    commands.add_parser(
+        "relay", help="publish events and run their handlers until SIGTERM or SIGINT"
+    )
+    events = commands.add_parser("events", help="events handlers gave up on (parked)")
+    what = events.add_mutually_exclusive_group(required=True)
+    what.add_argument(
+        "--parked", action="store_true", help="list them: handler, event, type, sequence, ..."
+    )
+    what.add_argument("--replay", metavar="ID", help="run the handlers once more on event ID")
     return parser
 
 
@@ -195,6 +208,73 @@ def _keys(args: argparse.Namespace) -> Command:
     return command
 
 
+async def _relay(container: Container) -> int:
+    """The relay as a process of its own, until SIGTERM or SIGINT (then status 0)."""
+    prepared = await _prepare(container)
+    if prepared != 0:
+        return prepared
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for stopping in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(stopping, stop.set)
+    relay = asyncio.create_task(container[Relay].run())
+    stopped = asyncio.create_task(stop.wait())
+    await asyncio.wait([relay, stopped], return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    await stop_relay(relay)
+    return 0
+
+
+def _parked_line(parked: Parked) -> str:
+    event = parked.published.event
+    # The error last: it is free text. One line per parking, whatever it says.
+    error = parked.error.replace("\n", "\\n")
+    return (
+        f"{parked.handler}  {event.id}  {event.type}  sequence={parked.published.sequence}  "
+        f"parked_at={parked.at.isoformat()}  {error}"
+    )
+
+
+def events_command(args: argparse.Namespace) -> Command:
+    """``events --parked`` or ``events --replay ID``; the database is migrated first."""
+
+    async def command(container: Container) -> int:
+        event_id: UUID | None = None
+        if args.replay is not None:
+            try:
+                event_id = UUID(args.replay)
+            except ValueError:
+                return _fail(f"--replay: not an event id (a UUID): {args.replay!r}", EXIT_CONFIG)
+        prepared = await _prepare(container)
+        if prepared != 0:
+            return prepared
+        if event_id is None:
+            listed = await container[Relay].parked()
+            if isinstance(listed, Failure):
+                return _fail(f"cannot use the database ({type(listed.failure()).__name__})", 1)
+            for parked in listed.unwrap():
+                print(_parked_line(parked))  # noqa: T201
+            return 0
+        return await _replay(container[Relay], event_id)
+
+    return command
+
+
+async def _replay(relay: Relay, event_id: UUID) -> int:
+    replayed = await relay.replay(event_id)
+    if isinstance(replayed, Failure):
+        if isinstance(replayed.failure(), NotFound):
+            return _fail(f"no parked event with id {event_id}", EXIT_FAILED)
+        return _fail(f"cannot use the database ({type(replayed.failure()).__name__})", 1)
+    status = 0
+    for one in replayed.unwrap():
+        if one.error is None:
+            print(f"replayed {event_id} for {one.handler}: unparked")  # noqa: T201
+        else:
+            status = _fail(f"{one.handler} on {event_id}: {one.error}; still parked", 1)
+    return status
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     loaded = load_settings(os.environ)
@@ -206,6 +286,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(settings, args)
     if args.command == "keys":
         return asyncio.run(_on_database(settings, _keys(args)))
+    if args.command == "relay":
+        configure_logging(settings.log_level.value)
+        return asyncio.run(_on_database(settings, _relay))
+    if args.command == "events":
+        return asyncio.run(_on_database(settings, events_command(args)))
     return asyncio.run(_on_database(settings, _status if args.status else _migrate))
 
 

@@ -179,6 +179,14 @@ class Settings:
     query_max_terms: int = attrs.field(default=64, validator=_between(1, 256))
     query_max_in_values: int = attrs.field(default=500, validator=_between(1, 10_000))
     query_max_length: int = attrs.field(default=16_384, validator=_between(256, 1_048_576))
+    # Domain events (docs/events.md): the relay in the service's process (off when
+    # ``my-api relay`` runs it apart), how often it and the feed's long polls look for
+    # other processes' events, how many events a pass takes, and how many calls a
+    # handler gets per event before the event is parked for it.
+    relay: bool = True
+    relay_poll_seconds: float = attrs.field(default=1.0, validator=_between(0.01, 60))
+    relay_batch: int = attrs.field(default=100, validator=_between(1, 10_000))
+    relay_handler_attempts: int = attrs.field(default=5, validator=_between(1, 100))
 
     def __attrs_post_init__(self) -> None:
         if self.auth is AuthMode.JWT:

@@ -584,3 +584,58 @@ async def test_a_no_op_patch_cannot_lose_a_race_because_it_writes_nothing(
     outcome = await raced.patch(lamp.id, {}, Expectation.none())
 
     assert outcome == IOSuccess(lamp)
+
+
+# -- domain events: one per committed change, none for a write that writes nothing ---------
+
+
+def _kinds(memory: InMemoryUnitOfWork) -> list[tuple[str, UUID, int]]:
+    return [(e.type, e.aggregate_id, e.aggregate_version) for e in memory.outbox]
+
+
+async def test_create_records_item_created_carrying_the_item_as_shown(
+    items: Items, memory: InMemoryUnitOfWork, ids: SequentialIds
+) -> None:
+    created = performed(await items.create(LAMP)).unwrap()
+
+    (event,) = memory.outbox
+    assert event == ITEMS.event("created", created, event_id=ids.issued[1], now=T0)
+    assert event.data == ITEMS.view(created)
+    assert event.collection == "items"
+
+
+async def test_each_write_records_one_event_with_the_version_it_wrote(
+    items: Items, lamp: Item, memory: InMemoryUnitOfWork
+) -> None:
+    await items.replace(lamp.id, _replacement(quantity=9), Expectation.none())
+    await items.patch(lamp.id, {"name": "Desk lamp"}, Expectation.none())
+    await items.delete(lamp.id, Expectation.none())
+
+    assert _kinds(memory) == [
+        ("item.created", lamp.id, 1),
+        ("item.updated", lamp.id, 2),
+        ("item.updated", lamp.id, 3),
+        ("item.deleted", lamp.id, 4),
+    ]
+    # The deletion's event shows the item as it was when deleted, at its final version.
+    assert memory.outbox[-1].data["version"] == 4
+    assert memory.outbox[-1].data["name"] == "Desk lamp"
+
+
+async def test_a_write_that_changes_nothing_records_nothing(
+    items: Items, lamp: Item, memory: InMemoryUnitOfWork
+) -> None:
+    await items.patch(lamp.id, {"name": lamp.name}, Expectation.none())
+    await items.replace(lamp.id, _replacement(), Expectation.none())
+
+    assert _kinds(memory) == [("item.created", lamp.id, 1)]
+
+
+async def test_a_write_that_fails_records_nothing(
+    items: Items, lamp: Item, memory: InMemoryUnitOfWork
+) -> None:
+    await items.patch(lamp.id, {"price": "-1"}, Expectation.none())
+    await items.delete(lamp.id, Expectation.one_of(7))
+    await items.replace(UUID(int=999), _replacement(), Expectation.none())
+
+    assert _kinds(memory) == [("item.created", lamp.id, 1)]

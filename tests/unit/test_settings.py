@@ -53,6 +53,10 @@ NON_DEFAULTS: dict[str, tuple[str, Any]] = {
     "query_max_terms": ("100", 100),
     "query_max_in_values": ("1000", 1000),
     "query_max_length": ("4096", 4096),
+    "relay": ("off", False),
+    "relay_poll_seconds": ("0.25", 0.25),
+    "relay_batch": ("500", 500),
+    "relay_handler_attempts": ("3", 3),
 }
 
 TRUE_WORDS = ["true", "yes", "on", "1"]
@@ -153,6 +157,11 @@ def test_any_port_in_range_round_trips_through_its_decimal_text(port: int) -> No
         ("MY_API_DB_ACQUIRE_TIMEOUT_SECONDS", "nan", "must be between"),
         ("MY_API_HEALTH_TIMEOUT_SECONDS", "inf", "must be between"),
         ("MY_API_MAX_BODY_BYTES", "0", "must be between"),
+        ("MY_API_RELAY", "sometimes", "must be one of true/false, yes/no, on/off, 1/0"),
+        ("MY_API_RELAY_POLL_SECONDS", "0", "must be between 0.01 and 60"),
+        ("MY_API_RELAY_BATCH", "0", "must be between 1 and 10000"),
+        ("MY_API_RELAY_BATCH", "1e3", "must be an integer"),
+        ("MY_API_RELAY_HANDLER_ATTEMPTS", "101", "must be between 1 and 100"),
     ],
 )
 def test_a_bad_value_is_reported_with_the_variable_the_reason_and_the_given_value(

@@ -81,12 +81,15 @@ def emitting(
 
 
 class Doorbell:
-    """Rung after a commit that stored events; the relay and long polls wait on it.
+    """Rung by the unit of work after a commit that stored events; the relay waits on it.
 
-    A wake-up only, never the source of truth: whoever wakes reads the database,
-    and waiters also wake on their own timeout (another process may have written).
-    The asyncio event is made on the loop that waits, so one doorbell serves an
-    app that tests start on several loops.
+    A wake-up only, never the source of truth: the relay then reads the outbox,
+    and also wakes on its own poll interval (another process may have written).
+    A ring before anyone has waited is not kept (there is no asyncio event yet), so
+    the relay waits once with a zero timeout when it starts. Long polls of the feed wait on the relay's own
+    bell (``kernel/feed_bell.py``), rung once events have their sequence. The
+    asyncio event is made on the loop that waits, so one doorbell serves an app
+    that tests start on several loops.
     """
 
     def __init__(self) -> None:

@@ -1,0 +1,292 @@
+"""The relay: publishes committed events to the feed and delivers them to handlers.
+
+Two kinds of loop run side by side (``Relay.run``):
+
+- the publisher runs relay passes (``EventFeed.publish_pending``) when the
+  doorbell rings after a commit in this process, and every ``poll_seconds``
+  for commits of other processes; after a pass that published, it rings the
+  feed bell, which wakes the delivery loops and the feed's long polls;
+- one delivery loop per subscription reads the feed after that handler's
+  stored position and calls the handler on each event of its types, in feed
+  order. A failing call is retried with backoff (stamina); when the attempts
+  are spent the event is parked for that handler (logged at WARNING, listed
+  by ``my-api events --parked``) and the handler goes on with the next event.
+  The position moves only after the handler succeeded or the event was
+  parked, so delivery is at least once: a crash in between repeats a call, and
+  handlers deduplicate by the event's id. Each handler has its own loop, so a
+  slow or failing one never holds up another, nor the feed.
+
+Several relays may run at once (instances of the service, ``my-api relay``):
+passes are serialised by the database, and positions move by compare-and-set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from uuid import UUID
+
+import attrs
+import stamina
+from returns.io import IOResult
+from returns.result import Failure, Result, Success
+
+from my_api.application.event_handlers import EventHandlers, Handler, Subscription
+from my_api.kernel.clock import Clock
+from my_api.kernel.errors import AppError, NotFound
+from my_api.kernel.event_feed import EventFeed
+from my_api.kernel.events import Doorbell, Published
+from my_api.kernel.feed_bell import FeedBell
+from my_api.kernel.handler_progress import HandlerProgress, Parked
+from my_api.kernel.io_edge import performed
+
+log = logging.getLogger(__name__)
+
+
+@attrs.frozen
+class RelayOptions:
+    """How often to look for other processes' commits, how many events a pass or a
+    page takes, and how many calls a handler gets per event before it is parked.
+    """
+
+    poll_seconds: float = 1.0
+    batch: int = 100
+    attempts: int = 5
+
+
+class HandlerFailed(Exception):
+    """A handler answered a ``Failure`` instead of raising."""
+
+
+@attrs.frozen
+class Replayed:
+    """One parked handler run again on its event: ``error`` is None when it succeeded."""
+
+    handler: str
+    error: str | None
+
+
+async def call_handler(handler: Handler, published: Published) -> None:
+    """One call; a raised exception or an answered ``Failure`` is the handler's failure."""
+    outcome = handler(published)
+    if inspect.isawaitable(outcome):
+        outcome = await outcome
+    if isinstance(outcome, IOResult):
+        outcome = performed(outcome)
+    if isinstance(outcome, Failure):
+        raise HandlerFailed(repr(outcome.failure()))
+
+
+def describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+class Relay:
+    def __init__(
+        self,
+        feed: EventFeed,
+        progress: HandlerProgress,
+        handlers: EventHandlers,
+        written: Doorbell,
+        published: FeedBell,
+        clock: Clock,
+        options: RelayOptions,
+    ) -> None:
+        self._feed = feed
+        self._progress = progress
+        self._handlers = handlers
+        self._written = written
+        self._published = published
+        self._clock = clock
+        self._options = options
+
+    # -- publishing -----------------------------------------------------------------
+
+    async def publish(self) -> Result[int, AppError]:
+        """Relay passes until nothing is pending; how many events they published."""
+        count = 0
+        while True:
+            page = performed(await self._feed.publish_pending(self._options.batch))
+            if isinstance(page, Failure):
+                return page
+            published = page.unwrap()
+            if published:
+                count += len(published)
+                self._published.ring()
+            if len(published) < self._options.batch:
+                return Success(count)
+
+    # -- delivering -----------------------------------------------------------------
+
+    async def deliver(self, subscription: Subscription) -> Result[int, AppError]:
+        """Bring one handler up to the end of the feed; how many events it went past."""
+        count = 0
+        while True:
+            page = await self._deliver_page(subscription)
+            if isinstance(page, Failure):
+                return page
+            count += page.unwrap()
+            if page.unwrap() < self._options.batch:
+                return Success(count)
+
+    async def catch_up(self) -> Result[None, AppError]:
+        """Publish everything pending, then bring every handler to the end of the feed."""
+        published = await self.publish()
+        if isinstance(published, Failure):
+            return Failure(published.failure())
+        outcomes = await asyncio.gather(*map(self.deliver, self._handlers.subscriptions))
+        for outcome in outcomes:
+            if isinstance(outcome, Failure):
+                return Failure(outcome.failure())
+        return Success(None)
+
+    async def _deliver_page(self, subscription: Subscription) -> Result[int, AppError]:
+        """One page after the handler's position: 0 at the end, or when another relay
+        moved the position first (that relay delivers; this one stops for now).
+        """
+        name = subscription.name
+        position = performed(await self._progress.position(name))
+        if isinstance(position, Failure):
+            return Failure(position.failure())
+        done = position.unwrap()
+        page = performed(await self._feed.read(done, self._options.batch))
+        if isinstance(page, Failure):
+            return Failure(page.failure())
+        events = page.unwrap()
+        for published in events:
+            if not subscription.wants(published.event.type):
+                continue
+            handled = await self._handled(subscription, published)
+            if isinstance(handled, Failure):
+                return handled
+            moved = await self._advance(name, done, published.sequence)
+            if not isinstance(moved, Success) or not moved.unwrap():
+                return moved.map(lambda _: 0)
+            done = published.sequence
+        if events and done != events[-1].sequence:
+            # Past the events of other types at the page's end.
+            moved = await self._advance(name, done, events[-1].sequence)
+            if not isinstance(moved, Success) or not moved.unwrap():
+                return moved.map(lambda _: 0)
+        return Success(len(events))
+
+    async def _advance(self, name: str, expected: int, to: int) -> Result[bool, AppError]:
+        return performed(await self._progress.advance(name, expected, to))
+
+    async def _handled(
+        self, subscription: Subscription, published: Published
+    ) -> Result[None, AppError]:
+        """The handler succeeded within its attempts, or the event is now parked for it."""
+        error = await self._attempts(subscription.handler, published)
+        if error is None:
+            return Success(None)
+        event = published.event
+        log.warning(
+            "event handler %s gave up on event %s (%s, sequence %d); parked: %s",
+            subscription.name,
+            event.id,
+            event.type,
+            published.sequence,
+            error,
+            extra={
+                "handler": subscription.name,
+                "event_id": str(event.id),
+                "event_type": event.type,
+                "sequence": published.sequence,
+            },
+        )
+        parked = self._progress.park(subscription.name, published, error, self._clock())
+        return performed(await parked)
+
+    async def _attempts(self, handler: Handler, published: Published) -> str | None:
+        """Call with backoff between failed attempts; the last failure, or None."""
+        try:
+            async for attempt in stamina.retry_context(
+                on=Exception, attempts=self._options.attempts
+            ):
+                with attempt:
+                    await call_handler(handler, published)
+        # The handler's own code: whatever it raises is its failure, and this is the
+        # one place it is caught.
+        except Exception as error:
+            return describe(error)
+        return None
+
+    # -- replaying ------------------------------------------------------------------
+
+    async def parked(self) -> Result[Sequence[Parked], AppError]:
+        """Every event a handler gave up on, in feed order (``my-api events --parked``)."""
+        return performed(await self._progress.parked())
+
+    async def replay(self, event_id: UUID) -> Result[Sequence[Replayed], AppError]:
+        """Run each handler that parked ``event_id`` once more; unpark those that succeed.
+
+        A handler not subscribed in this process cannot be run: it stays parked and
+        its ``Replayed.error`` says so.
+        """
+        found = performed(await self._progress.parked_event(event_id))
+        if isinstance(found, Failure):
+            return Failure(found.failure())
+        if not found.unwrap():
+            return Failure(NotFound("parked event", str(event_id)))
+        replayed: list[Replayed] = []
+        for parked in found.unwrap():
+            outcome = await self._replay_one(parked)
+            if isinstance(outcome, Failure):
+                return Failure(outcome.failure())
+            replayed.append(outcome.unwrap())
+        return Success(replayed)
+
+    async def _replay_one(self, parked: Parked) -> Result[Replayed, AppError]:
+        subscription = self._handlers.named(parked.handler)
+        if subscription is None:
+            return Success(Replayed(parked.handler, "no handler of this name is subscribed"))
+        try:
+            await call_handler(subscription.handler, parked.published)
+        except Exception as error:  # the handler's own code, as above
+            failed = describe(error)
+            parked_again = await self._progress.park(
+                parked.handler, parked.published, failed, self._clock()
+            )
+            return performed(parked_again).map(lambda _: Replayed(parked.handler, failed))
+        event_id = parked.published.event.id
+        unparked = performed(await self._progress.unpark(parked.handler, event_id))
+        return unparked.map(lambda _: Replayed(parked.handler, None))
+
+    # -- running --------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Publish and deliver until cancelled."""
+        async with asyncio.TaskGroup() as loops:
+            loops.create_task(self._publishing())
+            for subscription in self._handlers.subscriptions:
+                loops.create_task(self._delivering(subscription))
+
+    async def _publishing(self) -> None:
+        # A doorbell records rings only once someone has waited on it (on this loop):
+        # wait once, for nothing, so that a commit during the first pass wakes the next.
+        await self._written.wait(0)
+        while True:
+            await self._logged("publishing", self.publish)
+            await self._written.wait(self._options.poll_seconds)
+
+    async def _delivering(self, subscription: Subscription) -> None:
+        while True:
+            since = self._published.rung
+            await self._logged(subscription.name, lambda: self.deliver(subscription))
+            await self._published.wait(since, self._options.poll_seconds)
+
+    async def _logged(
+        self, what: str, step: Callable[[], Awaitable[Result[int, AppError]]]
+    ) -> None:
+        """One round of a loop that must outlive a database outage, and a bug."""
+        try:
+            outcome = await step()
+        # The top of a background task: nobody else would see the exception.
+        except Exception:
+            log.exception("relay: %s failed unexpectedly; trying again", what)
+            return
+        if isinstance(outcome, Failure):
+            log.warning("relay: %s failed: %s; trying again", what, outcome.failure())

@@ -1,0 +1,47 @@
+"""Rung by the relay after a pass that published events; long polls wait on it.
+
+Unlike the ``Doorbell`` (rung after a commit, before anything has a sequence),
+a waiter here asks "rung since I last looked?": it notes ``rung`` before it
+reads the feed and waits with that number, so a ring that comes between its
+read and its wait is never missed, however many others wait too. A wake-up
+only: the waiter reads the feed again, and also wakes on its own timeout for
+events that other processes published.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+
+def _wake(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+class FeedBell:
+    def __init__(self) -> None:
+        self.rung = 0
+        self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = set()
+
+    def ring(self) -> None:
+        self.rung += 1
+        waiters, self._waiters = self._waiters, set()
+        for loop, future in waiters:
+            # A waiter may sit on another loop (a test client runs the app on its own).
+            loop.call_soon_threadsafe(_wake, future)
+
+    async def wait(self, since: int, seconds: float) -> bool:
+        """Until rung after ``since`` (a value of ``rung``), or for ``seconds``; true if rung."""
+        if self.rung != since:
+            return True
+        loop = asyncio.get_running_loop()
+        waiter = (loop, loop.create_future())
+        self._waiters.add(waiter)
+        try:
+            async with asyncio.timeout(seconds):
+                await waiter[1]
+        except TimeoutError:
+            return False
+        finally:
+            self._waiters.discard(waiter)
+        return True
