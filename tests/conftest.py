@@ -34,11 +34,12 @@ from my_api.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from my_api.adapters.sql.event_feed import SqlEventFeed
 from my_api.adapters.sql.handler_progress import SqlHandlerProgress
 from my_api.adapters.sql.migrations import MigrationRunner
-from my_api.adapters.sql.unit_of_work import SqlUnitOfWork
+from my_api.adapters.sql.unit_of_work import SqlOptions, SqlUnitOfWork
 from my_api.bootstrap import build_container, create_app
 from my_api.kernel.event_feed import EventFeed
 from my_api.kernel.events import DomainEvent, Emitted
 from my_api.kernel.handler_progress import HandlerProgress
+from my_api.kernel.table import EntityTable
 from my_api.kernel.unit_of_work import UnitOfWork
 from my_api.settings import Settings
 
@@ -106,15 +107,21 @@ async def postgres_url() -> AsyncIterator[str]:
 
 
 def sql_unit_of_work_on(
-    database: databases.Database, url: str, acquire_timeout: float = 5.0
+    database: databases.Database,
+    url: str,
+    acquire_timeout: float = 5.0,
+    tables: tuple[EntityTable[Any], ...] | None = None,
 ) -> SqlUnitOfWork:
     """The service's SQL unit of work, built by the composition root, on ``database``
-    (a connected ``databases.Database`` for ``url``, owned by the test).
+    (a connected ``databases.Database`` for ``url``, owned by the test); ``tables``
+    replaces the served resources' tables (a table not served yet, such as orders).
     """
     container = build_container(
         Settings(database_url=url, db_acquire_timeout_seconds=acquire_timeout)
     ).clone()
     container[databases.Database] = database
+    if tables is not None:
+        container[SqlOptions] = SqlOptions(tables)
     return container[SqlUnitOfWork]
 
 

@@ -97,6 +97,12 @@ async def get(store: Store, entity_id: UUID) -> Result[Item, AppError]:
     return await store.run(lambda repo: repo.get(entity_id))
 
 
+async def claim(
+    store: Store, entity_id: UUID, *, include_deleted: bool = False
+) -> Result[Item, AppError]:
+    return await store.run(lambda repo: repo.claim(entity_id, include_deleted=include_deleted))
+
+
 async def page(store: Store, offset: int, limit: int) -> Result[Sequence[Item], AppError]:
     return await store.run(lambda repo: repo.list(None, Sort(()), offset=offset, limit=limit))
 
@@ -286,3 +292,67 @@ async def test_a_page_is_the_slice_of_the_live_items_in_id_order(
     live = sorted((item for item in items if item not in doomed), key=lambda item: item.id)
     assert await page(store, offset, limit) == Success(live[offset : offset + limit])
     assert await count(store) == Success(len(live))
+
+
+# --- claim (get, holding the row until the unit ends) ------------------------------------
+#
+# That a claimed row keeps other writers waiting is a matter of concurrency, shown on
+# PostgreSQL in tests/integration/test_claims.py; here, what a claim answers.
+
+
+async def test_a_claim_answers_the_live_item_as_get_does(store: Store) -> None:
+    item = an_item()
+    await add_all(store, [item])
+    assert await claim(store, item.id) == Success(item)
+    assert await claim(store, item.id, include_deleted=True) == Success(item)
+
+
+async def test_claiming_an_unknown_id_is_not_found_even_including_deleted(store: Store) -> None:
+    missing = new_id()
+    for include_deleted in (False, True):
+        outcome = await claim(store, missing, include_deleted=include_deleted)
+        assert outcome == Failure(NotFound(ITEM_TABLE.name, str(missing)))
+
+
+async def test_a_soft_deleted_item_is_claimed_only_when_deleted_ones_are_included(
+    store: Store,
+) -> None:
+    item = an_item()
+    await add_all(store, [item])
+    gone = deleted(item)
+    assert await update(store, gone, 1) == Success(gone)
+    assert await claim(store, item.id) == Failure(NotFound(ITEM_TABLE.name, str(item.id)))
+    assert await claim(store, item.id, include_deleted=True) == Success(gone)
+
+
+async def test_an_update_including_deleted_writes_a_deleted_row_that_stays_deleted(
+    store: Store,
+) -> None:
+    item = an_item()
+    await add_all(store, [item])
+    gone = deleted(item)
+    assert await update(store, gone, 1) == Success(gone)
+    restocked = revised(gone, quantity=10)
+
+    written = await store.run(
+        lambda repo: repo.update(restocked, expected_version=gone.version, include_deleted=True)
+    )
+
+    assert written == Success(restocked)
+    assert await claim(store, item.id, include_deleted=True) == Success(restocked)
+    assert isinstance((await get(store, item.id)).failure(), NotFound)
+    assert await count(store) == Success(0)
+
+
+async def test_an_update_including_deleted_is_still_a_compare_and_set(store: Store) -> None:
+    item = an_item()
+    await add_all(store, [item])
+    stale = revised(item, quantity=10)
+    assert await update(store, revised(item, quantity=4), 1) == Success(revised(item, quantity=4))
+
+    outcome = await store.run(
+        lambda repo: repo.update(stale, expected_version=1, include_deleted=True)
+    )
+
+    assert outcome == Failure(PreconditionFailed())
+    assert await get(store, item.id) == Success(revised(item, quantity=4))

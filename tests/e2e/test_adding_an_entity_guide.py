@@ -24,8 +24,8 @@ from returns.result import Success
 from my_api.adapters.sql.connections import AcquireTimeout, DatabaseConnections
 from my_api.adapters.sql.dialect import SQLITE
 from my_api.adapters.sql.migrations import MIGRATIONS_ROOT, MigrationRunner
-from my_api.application.catalog import Resources
-from my_api.application.items import ITEMS
+from my_api.application.catalog import SERVED_ITEMS, Resources
+from my_api.application.orders import ORDERS
 from my_api.bootstrap import build_container, create_app
 from my_api.settings import Settings
 
@@ -59,7 +59,12 @@ def guide_modules() -> Iterator[dict[str, Any]]:
             sys.modules[name] = module
             exec(compile(source, f"{GUIDE}:{name}", "exec"), module.__dict__)  # noqa: S102
         suppliers = sys.modules["my_api.application.suppliers"].SUPPLIERS
-        namespace: dict[str, Any] = {"Resources": Resources, "ITEMS": ITEMS, "SUPPLIERS": suppliers}
+        namespace: dict[str, Any] = {
+            "Resources": Resources,
+            "SERVED_ITEMS": SERVED_ITEMS,
+            "ORDERS": ORDERS,
+            "SUPPLIERS": suppliers,
+        }
         exec(catalog, namespace)  # noqa: S102 - the guide's catalog line
         yield namespace
     finally:

@@ -37,6 +37,7 @@ from my_api.kernel.repository import AsyncRepository
 from my_api.kernel.sorting import Sort, SortKey
 from my_api.kernel.specification import (
     FieldSpecification,
+    HasElement,
     Junction,
     NotSpecification,
     Operator,
@@ -267,6 +268,9 @@ def _truth(spec: Specification, item: Item) -> bool | None:
     if isinstance(spec, NotSpecification):
         inner = _truth(spec.inner, item)
         return None if inner is None else not inner
+    # Items have no JSON column; orders' HasElement has its own test
+    # (tests/integration/test_order_storage.py).
+    assert not isinstance(spec, HasElement)
     truths = [_truth(part, item) for part in spec.parts]
     if spec.junction is Junction.AND:
         if False in truths:

@@ -1,9 +1,10 @@
-"""docs/composing-pipelines.md's restock example, run as written.
+"""docs/composing-pipelines.md's runnable code, run as written.
 
-The guide's pipeline and its tests are two ```python blocks with no quote marker
-(the quoted blocks are checked by test_docs_quote_real_code.py). Both are executed in
-one namespace, and every test the guide defines is run; if the guide drifts from the
-code, this fails.
+The guide quotes the real pipelines (test_docs_quote_real_code.py checks those
+blocks) and shows compositions mypy refuses (test_pipeline_type_errors.py checks
+those). Its other ```python blocks are its own code: they are executed in one
+namespace and every test they define is run, so the guide cannot drift from the
+code it teaches.
 """
 
 from __future__ import annotations
@@ -17,18 +18,19 @@ from typing import Any
 import pytest
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "composing-pipelines.md"
-MARKER = "<!-- quoted verbatim from"
+# The line before a block that is not the guide's own runnable code.
+NOT_RUN = ("<!-- quoted verbatim from", "<!-- mypy rejects this")
 FENCE = re.compile(r"(?P<before>[^\n]*)\n```python\n(?P<code>.*?)```", re.DOTALL)
 
 
-def _unquoted_blocks() -> list[str]:
+def runnable_blocks() -> list[str]:
     found = FENCE.finditer(GUIDE.read_text("utf-8"))
-    return [match["code"] for match in found if not match["before"].startswith(MARKER)]
+    return [match["code"] for match in found if not match["before"].startswith(NOT_RUN)]
 
 
 def _guide_namespace() -> dict[str, Any]:
     namespace: dict[str, Any] = {"__name__": "composing_pipelines_guide"}
-    for number, code in enumerate(_unquoted_blocks()):
+    for number, code in enumerate(runnable_blocks()):
         exec(compile(code, f"{GUIDE}#block{number}", "exec"), namespace)  # noqa: S102
     return namespace
 
@@ -42,8 +44,8 @@ def _guide_tests() -> list[Any]:
     ]
 
 
-def test_the_guide_defines_its_pipeline_and_tests_for_it() -> None:
-    assert len(_unquoted_blocks()) >= 2
+def test_the_guide_defines_tests_of_its_own() -> None:
+    assert len(runnable_blocks()) >= 2
     assert len(_guide_tests()) >= 2
 
 

@@ -98,13 +98,21 @@ class _SpyRepository(Generic[E]):
         self._after_get(entity_id)
         return outcome
 
+    def claim(self, entity_id: UUID, *, include_deleted: bool = False) -> FutureResult[E, AppError]:
+        self._calls.append("claim")
+        return self._inner.claim(entity_id, include_deleted=include_deleted)
+
     def add(self, entity: E) -> FutureResult[E, AppError]:
         self._calls.append("add")
         return self._inner.add(entity)
 
-    def update(self, entity: E, *, expected_version: int) -> FutureResult[E, AppError]:
+    def update(
+        self, entity: E, *, expected_version: int, include_deleted: bool = False
+    ) -> FutureResult[E, AppError]:
         self._calls.append("update")
-        return self._inner.update(entity, expected_version=expected_version)
+        return self._inner.update(
+            entity, expected_version=expected_version, include_deleted=include_deleted
+        )
 
     def list(
         self,

@@ -7,6 +7,7 @@ from typing import Any
 import attrs
 
 from my_api.application.items import ITEMS
+from my_api.application.orders import ORDERS, not_in_placed_orders
 from my_api.kernel.resource import Resource
 from my_api.kernel.table import EntityTable
 
@@ -22,4 +23,8 @@ class Resources:
         return tuple(resource.table for resource in self.all)
 
 
-RESOURCES = Resources((ITEMS,))
+# An item that placed orders hold cannot be deleted. The rule joins two aggregates, so it
+# is declared here, where both are known, not on ITEMS (which orders build on).
+SERVED_ITEMS = attrs.evolve(ITEMS, may_delete=not_in_placed_orders)
+
+RESOURCES = Resources((SERVED_ITEMS, ORDERS))

@@ -14,7 +14,8 @@ NAME = text(min_length=1, max_length=255)
 DESCRIPTION = text(min_length=0, max_length=1000, nullable=True)
 PRICE = money(integer_digits=10)
 # The column is a 32-bit integer on both databases.
-QUANTITY = integer(minimum=0, maximum=2**31 - 1)
+MAX_QUANTITY = 2**31 - 1
+QUANTITY = integer(minimum=0, maximum=MAX_QUANTITY)
 
 
 @attrs.frozen

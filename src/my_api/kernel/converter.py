@@ -20,7 +20,7 @@ from collections.abc import Callable, Hashable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar, cast, get_args, get_origin
 from uuid import UUID
 
 import attrs
@@ -28,7 +28,7 @@ import cattrs
 from returns.result import Failure, Result, Success
 
 from my_api.kernel.errors import FieldError, InvalidInput
-from my_api.kernel.rules import RuleViolation
+from my_api.kernel.rules import NestedViolation, RuleViolation
 
 T = TypeVar("T")
 
@@ -91,8 +91,61 @@ def format_timestamp(value: datetime) -> str:
     return value.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
+def is_value_objects(annotation: Any) -> bool:
+    """``tuple[X, ...]`` with ``X`` an attrs class: a collection of value objects
+    (an order's lines), stored as one JSON column and read as one JSON array.
+    """
+    arguments = get_args(annotation)
+    return (
+        get_origin(annotation) is tuple
+        and len(arguments) == 2
+        and arguments[1] is Ellipsis
+        and attrs.has(arguments[0])
+    )
+
+
+def _structure_value_objects(value: object, annotation: Any) -> tuple[Any, ...]:
+    """A JSON array of objects into a tuple of value objects, every element checked.
+
+    Each object is read as ``structure_input`` reads a body, so the client hears of
+    every bad element field at once, each named by its path (``[1].quantity``).
+    Elements that already are value objects are kept: code builds entities with them.
+    """
+    element_type = get_args(annotation)[0]
+    if not isinstance(value, list | tuple):
+        raise RuleViolation("type", "must be an array")
+    elements: list[Any] = []
+    errors: list[FieldError] = []
+    for position, element in enumerate(value):
+        if isinstance(element, element_type):
+            elements.append(element)
+        elif isinstance(element, Mapping):
+            structured = structure_input(element, element_type)
+            if isinstance(structured, Success):
+                elements.append(structured.unwrap())
+            else:
+                errors += [
+                    attrs.evolve(error, field=f"[{position}].{error.field}")
+                    for error in structured.failure().errors
+                ]
+        else:
+            errors.append(FieldError(f"[{position}]", "must be an object", "type"))
+    if errors:
+        raise NestedViolation(errors)
+    return tuple(elements)
+
+
+def value_objects(value: Any, element_type: type[T]) -> tuple[T, ...]:
+    """What the attrs ``converter`` of a ``tuple[X, ...]`` field calls (mypy's attrs plugin
+    takes named functions only): a JSON array (a request body's, a row's decoded column)
+    becomes value objects; value objects stay as they are.
+    """
+    return _structure_value_objects(value, tuple[element_type, ...])  # type: ignore[valid-type]
+
+
 def make_converter() -> cattrs.Converter:
     converter = cattrs.Converter(forbid_extra_keys=True)
+    converter.register_structure_hook_func(is_value_objects, _structure_value_objects)
     converter.register_structure_hook(str, _structure_str)
     converter.register_structure_hook(int, _structure_int)
     converter.register_structure_hook(Decimal, _structure_decimal)
@@ -191,6 +244,8 @@ def structure_each_field(payload: Mapping[str, Any], cls: type[T]) -> Result[T, 
             converted = value if field.convert is None else field.convert(value)
             if field.validate is not None:
                 field.validate(None, field.attribute, converted)
+        except NestedViolation as violation:
+            errors += [attrs.evolve(error, field=name + error.field) for error in violation.errors]
         except RuleViolation as violation:
             errors.append(FieldError(name, violation.message, violation.code))
         else:

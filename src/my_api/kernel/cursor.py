@@ -34,6 +34,7 @@ _DECODERS: dict[ColumnType, Any] = {
     ColumnType.TEXT: str,
     ColumnType.INTEGER: int,
     ColumnType.DECIMAL: Decimal,
+    ColumnType.CENTS: Decimal,
     ColumnType.TIMESTAMP: datetime.fromisoformat,
 }
 

@@ -56,6 +56,16 @@ class Conflict:
 
 
 @attrs.frozen
+class InsufficientStock:
+    """Some lines ask for more units than their items hold (HTTP 409); ``errors`` names
+    every short line (``lines[i].quantity``) and only those.
+    """
+
+    errors: tuple[FieldError, ...]
+    detail: str = "There is not enough stock for every line; nothing was reserved."
+
+
+@attrs.frozen
 class PreconditionFailed:
     """``If-Match`` named a version that is no longer current (HTTP 412)."""
 
@@ -105,6 +115,7 @@ AppError: TypeAlias = (
     | MalformedRequest
     | UnsupportedMediaType
     | Conflict
+    | InsufficientStock
     | PreconditionFailed
     | PreconditionRequired
     | Unavailable

@@ -85,11 +85,11 @@ class Doorbell:
 
     A wake-up only, never the source of truth: the relay then reads the outbox,
     and also wakes on its own poll interval (another process may have written).
-    A ring before anyone has waited is not kept (there is no asyncio event yet), so
-    the relay waits once with a zero timeout when it starts. Long polls of the feed wait on the relay's own
-    bell (``kernel/feed_bell.py``), rung once events have their sequence. The
-    asyncio event is made on the loop that waits, so one doorbell serves an app
-    that tests start on several loops.
+    A ring before anyone has waited is not kept (there is no asyncio event yet),
+    so the relay waits once with a zero timeout when it starts. Long polls of the
+    feed wait on the relay's own bell (``kernel/feed_bell.py``), rung once events
+    have their sequence. The asyncio event is made on the loop that waits, so one
+    doorbell serves an app that tests start on several loops.
     """
 
     def __init__(self) -> None:

@@ -11,7 +11,7 @@ from my_api.kernel.keyset import Keyset
 from my_api.kernel.pagination import MAX_PAGE_SIZE, PageRequest
 from my_api.kernel.sorting import Sort
 from my_api.kernel.specification import Specification
-from my_api.kernel.table import Column
+from my_api.kernel.table import Column, ColumnType
 
 T = TypeVar("T")
 
@@ -52,6 +52,20 @@ class Catalog:
     filterable: Mapping[str, Column]
     sortable: frozenset[str]
     columns: Mapping[str, Column]
+
+    def __attrs_post_init__(self) -> None:
+        # A JSON column holds a collection: no order to sort by, no value the query
+        # language could compare it with. Refused when the resource is declared.
+        opaque = sorted(
+            {name for name, column in self.filterable.items() if column.type is ColumnType.JSON}
+            | {
+                name
+                for name in self.sortable
+                if name in self.columns and self.columns[name].type is ColumnType.JSON
+            }
+        )
+        if opaque:
+            raise ValueError(f"JSON columns can be neither filtered nor sorted on: {opaque}")
 
     def column(self, name: str) -> Column:
         return self.columns[name]

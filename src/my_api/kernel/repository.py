@@ -27,13 +27,30 @@ class AsyncRepository(Protocol[E, ID_contra]):
     def get(self, entity_id: ID_contra) -> FutureResult[E, AppError]:
         """The live entity, or ``NotFound``."""
 
+    def claim(
+        self, entity_id: ID_contra, *, include_deleted: bool = False
+    ) -> FutureResult[E, AppError]:
+        """Like ``get``, and the row stays locked against other writers until the unit of
+        work ends: read-check-write pipelines (stock) then never act on a stale read.
+        With ``include_deleted``, a soft-deleted entity is returned too (giving stock
+        back to an item deleted since). ``NotFound`` when there is no such entity.
+
+        Claim rows in a fixed order (by id) so that two units never wait on each other.
+        """
+
     def add(self, entity: E) -> FutureResult[E, AppError]:
         """Store a new entity; an existing id is a ``Conflict``."""
 
-    def update(self, entity: E, *, expected_version: int) -> FutureResult[E, AppError]:
+    def update(
+        self, entity: E, *, expected_version: int, include_deleted: bool = False
+    ) -> FutureResult[E, AppError]:
         """Compare-and-set: write ``entity`` only if the stored live row still has
         ``expected_version``; otherwise ``PreconditionFailed`` and nothing changes.
         Soft deletion is an update that sets ``deleted_at``.
+
+        With ``include_deleted`` the stored row may also be soft-deleted; it then stays
+        as ``entity`` says, so keep its ``deleted_at`` (only a claimed, deleted row's
+        own successor should be written this way).
         """
 
     def list(

@@ -72,6 +72,7 @@ class Resource(Generic[E, C]):
     _render: Callable[[E], dict[str, Any]] = attrs.field(init=False, eq=False, repr=False)
     # Built once: the DTO's field names, read off each DTO.
     _dto_fields: tuple[str, ...] = attrs.field(init=False, eq=False, repr=False)
+    _catalog: Catalog = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         undeclared = (self.filterable | self.sortable) - set(self.table.mapping.names)
@@ -79,16 +80,26 @@ class Resource(Generic[E, C]):
             raise ValueError(f"{self.name}: not columns of the table: {sorted(undeclared)}")
         entity = attrs.resolve_types(cast(type[attrs.AttrsInstance], self.table.entity))
         dto = attrs.resolve_types(self.dto)
-        problems = dto_mismatches(entity, dto)
-        if problems:
-            raise ValueError(f"{self.name}: " + "; ".join(problems))
+        # The generics build and replace entities from the DTO field by field; a resource
+        # whose own ``create`` reads the DTO and that serves neither PUT nor PATCH (orders:
+        # lines in, prices and total worked out) owes them nothing.
+        if self.create is None or self.writes & {"replace", "patch"}:
+            problems = dto_mismatches(entity, dto)
+            if problems:
+                raise ValueError(f"{self.name}: " + "; ".join(problems))
         shown = [field for field in attrs.fields(entity) if field.name not in self.hidden]
         render = make_dict_unstructure_fn_from_attrs(shown, entity, CONVERTER)
         object.__setattr__(self, "_render", render)
         object.__setattr__(self, "_dto_fields", tuple(field.name for field in attrs.fields(dto)))
+        # Built here so that what a catalog refuses (a JSON column as filterable, say)
+        # fails at declaration.
+        object.__setattr__(self, "_catalog", self._built_catalog())
 
     @property
     def catalog(self) -> Catalog:
+        return self._catalog
+
+    def _built_catalog(self) -> Catalog:
         columns = {column.name: column for column in self.table.mapping.columns}
         return Catalog(
             filterable={name: columns[name] for name in sorted(self.filterable)},

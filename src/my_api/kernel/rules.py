@@ -6,10 +6,13 @@ code; the converter turns it into a per-field error for the client.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import Any
 
 import attrs
+
+from my_api.kernel.errors import FieldError
 
 
 class RuleViolation(ValueError):
@@ -19,6 +22,18 @@ class RuleViolation(ValueError):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class NestedViolation(RuleViolation):
+    """Parts of a composite value broke rules: one error per part, each ``field`` a path
+    relative to the value (``[2].quantity``), so the client hears of every part at once.
+
+    The converter prefixes the paths with the field's name (``lines[2].quantity``).
+    """
+
+    def __init__(self, errors: Sequence[FieldError]) -> None:
+        super().__init__("invalid_parts", "; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = tuple(errors)
 
 
 def _reject(code: str, message: str) -> None:
@@ -102,3 +117,51 @@ def to_cents(value: Any) -> Any:
         if cents == value:
             return cents
     return value
+
+
+def one_of(allowed: Collection[str]) -> Any:
+    """Text that is one of ``allowed`` (a closed vocabulary such as a status)."""
+    spelled = ", ".join(sorted(allowed))
+
+    def check(_: object, _attribute: attrs.Attribute[Any], value: object) -> None:
+        if value not in allowed:
+            _reject("not_allowed", f"must be one of: {spelled}")
+
+    return check
+
+
+def sized(*, min_items: int, max_items: int) -> Any:
+    """A tuple of between ``min_items`` and ``max_items`` elements."""
+
+    def check(_: object, _attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, tuple):
+            _reject("type", "must be an array")
+            return
+        if len(value) < min_items:
+            _reject("too_short", f"must have at least {min_items} element(s)")
+        if len(value) > max_items:
+            _reject("too_long", f"must have at most {max_items} elements")
+
+    return check
+
+
+def distinct_by(key: str) -> Any:
+    """No two elements of a tuple share ``key``; every repeat is named by its position
+    (``[3].item_id``), the first occurrence being the one kept.
+    """
+
+    def check(_: object, _attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, tuple):
+            return  # the shape is ``sized``'s to judge
+        first: dict[Any, int] = {}
+        repeats: list[FieldError] = []
+        for position, element in enumerate(value):
+            seen = first.setdefault(getattr(element, key), position)
+            if seen != position:
+                repeats.append(
+                    FieldError(f"[{position}].{key}", f"repeats the {key} of [{seen}]", "duplicate")
+                )
+        if repeats:
+            raise NestedViolation(repeats)
+
+    return check

@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any, Protocol, TypeAlias
+from uuid import UUID
 
 import attrs
 from returns.result import Failure, Result, Success
 
+from my_api.kernel.converter import CONVERTER
 from my_api.kernel.like import ascii_lower, matches, sql_like_pattern
 from my_api.kernel.table import ColumnType, TableMapping
 
@@ -58,6 +61,14 @@ class SqlDialect(Protocol):
     def in_json_list(self) -> str | None:
         """A ``{column} IN ...`` template taking the values as one JSON array ``{param}``."""
 
+    @property
+    def has_element(self) -> str:
+        """A template: JSON array ``{column}`` holds an object whose ``{key}`` is ``{param}``."""
+
+    @property
+    def element_param(self) -> Callable[[str, Any], Any]:
+        """The bound value ``has_element`` compares, from the key and the JSON value."""
+
 
 @attrs.frozen
 class SqlCondition:
@@ -75,7 +86,11 @@ class _Binder:
         self.params: list[Any] = []
 
     def bind(self, field: str, value: Any) -> str:
-        self.params.append(self.dialect.encode(self.types[field], value))
+        return self.bind_value(self.dialect.encode(self.types[field], value))
+
+    def bind_value(self, value: Any) -> str:
+        """Bind a value already in the form the driver takes."""
+        self.params.append(value)
         return self.dialect.param(self.first + len(self.params) - 1)
 
     def in_list(self, field: str, values: tuple[Any, ...]) -> str:
@@ -118,6 +133,10 @@ class _Combinable:
     def _sql(self, binder: _Binder) -> str:
         raise NotImplementedError
 
+    def _misuses(self, table: TableMapping) -> Iterator[str]:
+        """Conditions that do not apply to their column's type (named for an error)."""
+        raise NotImplementedError
+
     def is_satisfied_by(self, entity: object) -> bool:
         return self.truth(entity) is True
 
@@ -131,13 +150,16 @@ class _Combinable:
         inexact = sorted(
             field
             for field, value in self.values()
-            if table.column(field).type is ColumnType.DECIMAL and not exactly_comparable(value)
+            if table.column(field).type in _AMOUNTS and not exactly_comparable(value)
         )
         if inexact:
             return Failure(
                 f"{', '.join(inexact)}: values with more than {EXACT_DIGITS} significant "
                 "digits cannot be compared exactly on every database"
             )
+        misused = sorted(set(self._misuses(table)))
+        if misused:
+            return Failure("; ".join(misused))
         binder = _Binder(dialect, table, first_param)
         text = self._sql(binder)
         return Success(SqlCondition(text, tuple(binder.params)))
@@ -158,6 +180,8 @@ class _Combinable:
 # equal 0.01). PostgreSQL's numeric needs no such bound, but the language must
 # mean the same on both.
 EXACT_DIGITS = 15
+# Amounts compared with values held to that many digits, on every database.
+_AMOUNTS = frozenset({ColumnType.DECIMAL, ColumnType.CENTS})
 
 
 def exactly_comparable(value: Any) -> bool:
@@ -193,6 +217,10 @@ class FieldSpecification(_Combinable):
             yield from ((self.field, value) for value in self.value)
         elif self.value is not None:
             yield self.field, self.value
+
+    def _misuses(self, table: TableMapping) -> Iterator[str]:
+        if table.column(self.field).type is ColumnType.JSON:
+            yield f"{self.field}: a JSON column is not compared with {self.operator.value}"
 
     def truth(self, entity: object) -> Truth:
         actual = getattr(entity, self.field)
@@ -253,6 +281,10 @@ class CompositeSpecification(_Combinable):
             return decisive
         return None if None in values else not decisive
 
+    def _misuses(self, table: TableMapping) -> Iterator[str]:
+        for part in self.parts:
+            yield from part._misuses(table)
+
     def _sql(self, binder: _Binder) -> str:
         glue = f" {self.junction.value.upper()} "
         return "(" + glue.join(part._sql(binder) for part in self.parts) + ")"
@@ -272,11 +304,64 @@ class NotSpecification(_Combinable):
         value = self.inner.truth(entity)
         return None if value is None else not value
 
+    def _misuses(self, table: TableMapping) -> Iterator[str]:
+        return self.inner._misuses(table)
+
     def _sql(self, binder: _Binder) -> str:
         return f"NOT ({self.inner._sql(binder)})"
 
 
-Specification: TypeAlias = FieldSpecification | CompositeSpecification | NotSpecification
+# The key is spliced into the SQL text (a JSON path), so only plain identifiers pass.
+_KEY = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def _element_value(_: object, _attribute: attrs.Attribute[Any], value: object) -> None:
+    # Values whose JSON form is their only spelling: a decimal has several ("12.5",
+    # "12.50"), which Python would find equal and the databases, comparing JSON, not.
+    if isinstance(value, bool) or not isinstance(value, str | int | UUID):
+        raise TypeError(f"HasElement compares text, integers and UUIDs, not {value!r}")
+
+
+@attrs.frozen
+class HasElement(_Combinable):
+    """The JSON array ``field`` holds an element whose ``key`` equals ``value``:
+    "placed orders holding item X" is ``HasElement("lines", "item_id", x)``.
+
+    Internal: services compose it; the query language has no spelling for it.
+    Its field must be a NOT NULL JSON column, so it is never unknown.
+    """
+
+    field: str
+    key: str = attrs.field(validator=attrs.validators.matches_re(_KEY))
+    value: Any = attrs.field(validator=_element_value)
+
+    def fields(self) -> frozenset[str]:
+        return frozenset({self.field})
+
+    def values(self) -> Iterator[tuple[str, Any]]:
+        yield from ()  # nothing the decimal rule of ``to_sql_condition`` would judge
+
+    def truth(self, entity: object) -> Truth:
+        return any(
+            getattr(element, self.key) == self.value for element in getattr(entity, self.field)
+        )
+
+    def _misuses(self, table: TableMapping) -> Iterator[str]:
+        column = table.column(self.field)
+        if column.type is not ColumnType.JSON or column.nullable:
+            yield f"{self.field}: has-element applies to NOT NULL JSON columns only"
+
+    def _sql(self, binder: _Binder) -> str:
+        dialect = binder.dialect
+        param = binder.bind_value(
+            dialect.element_param(self.key, CONVERTER.unstructure(self.value))
+        )
+        return dialect.has_element.format(column=self.field, key=self.key, param=param)
+
+
+Specification: TypeAlias = (
+    FieldSpecification | CompositeSpecification | NotSpecification | HasElement
+)
 
 
 def all_of(parts: Iterable[Specification]) -> Specification | None:

@@ -20,6 +20,7 @@ from uuid import UUID
 
 import attrs
 
+from my_api.kernel.converter import is_value_objects
 from my_api.kernel.entity import BOOKKEEPING_FIELDS
 
 E = TypeVar("E")
@@ -32,6 +33,14 @@ class ColumnType(enum.Enum):
     INTEGER = "integer"
     DECIMAL = "decimal"
     TIMESTAMP = "timestamp"
+    # A decimal amount with two places, exact whatever its size (an order's total, up
+    # to 18 digits): SQLite keeps only 15 significant digits of a NUMERIC with a
+    # fraction, so it stores whole cents there. Chosen by ``stored_as`` on the field.
+    CENTS = "cents"
+    # A collection of value objects (``tuple[X, ...]``, X an attrs class), stored as one
+    # JSON array. Neither filterable nor sortable through the query language: it has
+    # no order, and its one internal filter is ``specification.HasElement``.
+    JSON = "json"
 
 
 # Exact types only: ``bool`` is an ``int`` to Python but has no column here.
@@ -42,6 +51,15 @@ _COLUMN_TYPES: Mapping[Any, ColumnType] = {
     Decimal: ColumnType.DECIMAL,
     datetime: ColumnType.TIMESTAMP,
 }
+
+
+# attrs field metadata naming the column type, where the annotation alone does not say.
+COLUMN_TYPE = "my_api.column_type"
+
+
+def stored_as(column_type: ColumnType) -> dict[str, ColumnType]:
+    """``attrs.field(metadata=stored_as(ColumnType.CENTS))`` on a ``Decimal`` field."""
+    return {COLUMN_TYPE: column_type}
 
 
 def _identifier(_: object, attribute: attrs.Attribute[str], value: str) -> None:
@@ -92,11 +110,17 @@ class TableMapping:
 def _column_of(entity: type[Any], field: attrs.Attribute[Any]) -> Column:
     """The column that stores ``field`` of ``entity`` (its annotation already resolved)."""
     annotation, nullable = _without_none(field.type)
-    column_type = _COLUMN_TYPES.get(annotation)
+    column_type = ColumnType.JSON if is_value_objects(annotation) else _COLUMN_TYPES.get(annotation)
+    chosen = field.metadata.get(COLUMN_TYPE)
+    if chosen is not None:
+        if (column_type, chosen) != (ColumnType.DECIMAL, ColumnType.CENTS):
+            raise ValueError(f"{entity.__name__}.{field.name}: only a Decimal is stored as cents")
+        column_type = chosen
     if column_type is None:
         raise ValueError(
             f"{entity.__name__}.{field.name}: no column type for the annotation {field.type!r}"
-            f" (supported: {', '.join(sorted(t.__name__ for t in _COLUMN_TYPES))}, or X | None)"
+            f" (supported: {', '.join(sorted(t.__name__ for t in _COLUMN_TYPES))},"
+            " tuple[X, ...] of an attrs class X, or X | None)"
         )
     return Column(field.name, column_type, nullable=nullable)
 

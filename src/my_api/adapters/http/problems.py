@@ -21,6 +21,7 @@ from my_api.kernel.errors import (
     Conflict,
     FieldError,
     Forbidden,
+    InsufficientStock,
     InvalidInput,
     MalformedRequest,
     NotFound,
@@ -102,7 +103,7 @@ def problem(
     return ProblemResponse(document, status_code=status, headers=headers)
 
 
-def error_response(error: AppError, instance: str) -> Response:  # noqa: PLR0911 - one arm per variant
+def error_response(error: AppError, instance: str) -> Response:  # noqa: PLR0911, PLR0912 - one arm per variant
     match error:
         case NotFound(resource=resource, id=entity_id):
             return problem(
@@ -129,6 +130,10 @@ def error_response(error: AppError, instance: str) -> Response:  # noqa: PLR0911
             )
         case Conflict(detail=detail):
             return problem(409, instance=instance, slug="conflict", detail=detail)
+        case InsufficientStock(errors=errors, detail=detail):
+            return problem(
+                409, instance=instance, slug="insufficient-stock", detail=detail, errors=errors
+            )
         case PreconditionFailed(detail=detail):
             return problem(412, instance=instance, slug="precondition-failed", detail=detail)
         case PreconditionRequired(detail=detail):

@@ -77,7 +77,7 @@ def _parsed(column_type: ColumnType, text: str) -> Any:
         match column_type:
             case ColumnType.INTEGER if _INTEGER.fullmatch(text) and int(text) in _INT32:
                 return int(text)
-            case ColumnType.DECIMAL if _DECIMAL.fullmatch(text):
+            case ColumnType.DECIMAL | ColumnType.CENTS if _DECIMAL.fullmatch(text):
                 return Decimal(text)
             case ColumnType.UUID:
                 return UUID(text)

@@ -16,6 +16,7 @@ from my_api.kernel.sorting import Sort
 from my_api.kernel.specification import (
     CompositeSpecification,
     FieldSpecification,
+    HasElement,
     Junction,
     NotSpecification,
     Operator,
@@ -61,6 +62,8 @@ def _param(spec: Specification) -> tuple[str, str]:
             return junction.value, _items(parts)
         case NotSpecification(inner=inner):
             return _negated_param(inner)
+        case HasElement():
+            raise _internal(spec)
         case _:
             assert_never(spec)
 
@@ -74,6 +77,8 @@ def _negated_param(inner: Specification) -> tuple[str, str]:
         case NotSpecification():
             # A group of one part reads as that part: ``not.and=(x)`` is ``not x``.
             return "not.and", _items((inner,))
+        case HasElement():
+            raise _internal(inner)
         case _:
             assert_never(inner)
 
@@ -90,6 +95,8 @@ def _item(spec: Specification) -> str:
             return junction.value + _items(parts)
         case NotSpecification(inner=inner):
             return _negated_item(inner)
+        case HasElement():
+            raise _internal(spec)
         case _:
             assert_never(spec)
 
@@ -102,8 +109,15 @@ def _negated_item(inner: Specification) -> str:
             return f"not.{junction.value}{_items(parts)}"
         case NotSpecification():
             return f"not.and{_items((inner,))}"
+        case HasElement():
+            raise _internal(inner)
         case _:
             assert_never(inner)
+
+
+def _internal(spec: HasElement) -> TypeError:
+    # Only code builds a HasElement (never the parser), so rendering one is a bug.
+    return TypeError(f"{spec!r} is internal: the query language has no spelling for it")
 
 
 def _condition_text(spec: FieldSpecification, *, in_group: bool) -> str:

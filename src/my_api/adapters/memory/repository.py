@@ -36,6 +36,13 @@ class InMemoryRepository(Generic[E]):
             return FutureResult.from_failure(NotFound(self._name, str(entity_id)))
         return FutureResult.from_value(entity)
 
+    def claim(self, entity_id: UUID, *, include_deleted: bool = False) -> FutureResult[E, AppError]:
+        # Units of work are serialised (InMemoryUnitOfWork's lock): nothing to lock.
+        entity = self._rows.get(entity_id) if include_deleted else self._live(entity_id)
+        if entity is None:
+            return FutureResult.from_failure(NotFound(self._name, str(entity_id)))
+        return FutureResult.from_value(entity)
+
     def add(self, entity: E) -> FutureResult[E, AppError]:
         if entity.id in self._rows:
             return FutureResult.from_failure(
@@ -44,8 +51,10 @@ class InMemoryRepository(Generic[E]):
         self._rows[entity.id] = entity
         return FutureResult.from_value(entity)
 
-    def update(self, entity: E, *, expected_version: int) -> FutureResult[E, AppError]:
-        current = self._live(entity.id)
+    def update(
+        self, entity: E, *, expected_version: int, include_deleted: bool = False
+    ) -> FutureResult[E, AppError]:
+        current = self._rows.get(entity.id) if include_deleted else self._live(entity.id)
         if current is None or current.version != expected_version:
             return FutureResult.from_failure(PreconditionFailed())
         self._rows[entity.id] = entity

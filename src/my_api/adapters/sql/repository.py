@@ -42,25 +42,36 @@ class SqlRepository(Generic[E]):
         self._from_row = read
 
     def get(self, entity_id: UUID) -> FutureResult[E, AppError]:
-        def live(row: Row | None) -> Result[E, AppError]:
+        return self._one(self._sql.select_live, entity_id)
+
+    def claim(self, entity_id: UUID, *, include_deleted: bool = False) -> FutureResult[E, AppError]:
+        return self._one(
+            self._sql.claim_any if include_deleted else self._sql.claim_live, entity_id
+        )
+
+    def _one(self, statement: str, entity_id: UUID) -> FutureResult[E, AppError]:
+        def found(row: Row | None) -> Result[E, AppError]:
             if row is None:
                 return Failure(NotFound(self._table.name, str(entity_id)))
             return Success(self._from_row(row))
 
         bound = [self._sql.bind_id(entity_id)]
-        return fetch_one(self._statements, self._sql.select_live, bound).bind_result(live)
+        return fetch_one(self._statements, statement, bound).bind_result(found)
 
     def add(self, entity: E) -> FutureResult[E, AppError]:
         inserted = execute(self._statements, self._sql.insert, self._sql.bind_row(entity))
         return inserted.map(lambda _: entity)
 
-    def update(self, entity: E, *, expected_version: int) -> FutureResult[E, AppError]:
+    def update(
+        self, entity: E, *, expected_version: int, include_deleted: bool = False
+    ) -> FutureResult[E, AppError]:
         def written(row: Row | None) -> Result[E, AppError]:
-            # No row back: the live row with that version is gone (changed or deleted).
+            # No row back: the row with that version is gone (changed, or deleted).
             return Failure(PreconditionFailed()) if row is None else Success(entity)
 
+        statement = self._sql.update_any if include_deleted else self._sql.update
         bound = [*self._sql.bind_row(entity), expected_version]
-        return fetch_one(self._statements, self._sql.update, bound).bind_result(written)
+        return fetch_one(self._statements, statement, bound).bind_result(written)
 
     def list(
         self,

@@ -26,8 +26,14 @@ from my_api.kernel.table import TableMapping
 @attrs.frozen
 class CompiledTable:
     select_live: str
+    # The live row, or any row (soft-deleted too), kept from other writers until the
+    # transaction ends where the dialect locks rows (``Dialect.row_lock``).
+    claim_live: str
+    claim_any: str
     insert: str
     update: str
+    # Compare-and-set on a row that may be soft-deleted (it stays as the entity says).
+    update_any: str
     # Prefixes that list/count queries complete with a filter, an order and a window.
     select_rows: str
     count_rows: str
@@ -75,15 +81,15 @@ def compile_table(mapping: TableMapping, dialect: Dialect) -> CompiledTable:
     table = mapping.table
     attributes = tuple(column.attribute for column in mapping.columns)
     encoders = tuple(dialect.encoders[column.type] for column in mapping.columns)
+    by_id = f"SELECT {columns} FROM {table} WHERE id = {dialect.param(1)}"
+    update = f"UPDATE {table} SET {assignments} WHERE id = {id_param} AND version = {version_param}"
     return CompiledTable(
-        select_live=f"SELECT {columns} FROM {table} WHERE id = $ID AND {live}".replace(
-            "$ID", dialect.param(1)
-        ),
+        select_live=f"{by_id} AND {live}",
+        claim_live=f"{by_id} AND {live}{dialect.row_lock}",
+        claim_any=f"{by_id}{dialect.row_lock}",
         insert=f"INSERT INTO {table} ({columns}) VALUES ({', '.join(params)})",
-        update=(
-            f"UPDATE {table} SET {assignments} "
-            f"WHERE id = {id_param} AND version = {version_param} AND {live} RETURNING id"
-        ),
+        update=f"{update} AND {live} RETURNING id",
+        update_any=f"{update} RETURNING id",
         select_rows=f"SELECT {columns} FROM {table} WHERE {live}",
         count_rows=f"SELECT count(*) FROM {table} WHERE {live}",
         mapping=mapping,
