@@ -65,7 +65,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--repetitions", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per server")
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--port", type=int, default=18080, help="first of four ports")
+    parser.add_argument("--port", type=int, default=18080, help="first of five ports")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--servers", default="service,bare,fastapi")
     args = parser.parse_args()
@@ -249,6 +249,9 @@ def main() -> int:
 
     chosen = servers.servers(args.database_url, args.port)
     chosen = [server for server in chosen if server.name in args.servers.split(",")]
+    if {"service", "norelay"} <= {server.name for server in chosen}:
+        print("norelay cannot run beside service: the service's relay would publish its events")
+        return 2
     processes: dict[str, Any] = {}
     results: dict[str, dict[str, list[Any]]] = {}
     relay = None

@@ -97,6 +97,17 @@ def servers(database_url: str, first_port: int) -> list[Server]:
             factory=True,
             env=service_env,
         ),
+        # Not run by default, and never beside "service" (whose relay would number its
+        # outbox rows): the service with its relay off, so that its events stay
+        # unpublished as bare's do; the difference to "service" is the relay's cost.
+        Server(
+            "norelay",
+            "this service, relay off",
+            "my_api.app:served_app_from_environment",
+            first_port + 4,
+            factory=True,
+            env={**service_env, "MY_API_RELAY": "false"},
+        ),
     ]
 
 
