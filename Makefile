@@ -38,11 +38,11 @@ typecheck: $(VENV)/.dev
 check: lint typecheck test
 
 # Benchmarks are not tests: neither `make test` nor CI runs them (docs/performance.md).
-bench:  ## vs bare Starlette+asyncpg, FastAPI+SQLAlchemy and itself without databases (~12 min), then the in-process profile
+bench:  ## vs bare Starlette+asyncpg, FastAPI+SQLAlchemy and itself without databases (~14 min), then the in-process profile
 	$(PYTHON) bench/run.py --servers service,bare,fastapi,nodb
 	$(PYTHON) bench/profile_inprocess.py
 
-bench-smoke:  ## proves the benchmark harness still runs end to end (~20 s)
+bench-smoke:  ## proves the benchmark harness still runs end to end (~30 s)
 	$(PYTHON) bench/run.py --smoke
 
 clean:

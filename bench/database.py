@@ -10,6 +10,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -93,16 +94,80 @@ async def current_versions(url: str) -> list[tuple[str, int]]:
     """
     connection = await asyncpg.connect(url)
     try:
-        for _ in range(100):
-            if await connection.fetchval(BUSY) == 0:
-                break
-            await asyncio.sleep(0.05)
+        await _until_idle(connection)
         rows = await connection.fetch("SELECT id, version FROM items WHERE deleted_at IS NULL")
     finally:
         await connection.close()
     pairs = [(str(row["id"]), int(row["version"])) for row in rows]
     random.Random(7).shuffle(pairs)  # noqa: S311 - repeatable order, not secrets
     return pairs
+
+
+UNPUBLISHED = "SELECT count(*) FROM events WHERE sequence IS NULL"
+# Items whose stock the order scenario draws on, and how much each holds before it.
+ORDER_POOL = 10_000
+ORDER_STOCK = 1_000_000_000
+
+
+async def stock_order_pool(url: str, ids: list[str]) -> None:
+    """Give every item of the order scenario's pool ``ORDER_STOCK`` units (a write: version + 1).
+
+    Run before the scenario, once no session is busy: the PATCH scenario sets
+    quantities anywhere from 0, and orders must never be short of stock.
+    """
+    connection = await asyncpg.connect(url)
+    try:
+        await _until_idle(connection)
+        await connection.execute(
+            "UPDATE items SET quantity = $2, version = version + 1, updated_at = now() "
+            "WHERE id = ANY($1::uuid[])",
+            ids,
+            ORDER_STOCK,
+        )
+    finally:
+        await connection.close()
+
+
+async def prepare_bare_outbox(url: str) -> None:
+    """``bare_events``: the ``events`` table's twin (columns, identity, indexes) for bare.
+
+    Bare writes its outbox rows there, with the same statement as the service
+    but for the name: rows in ``events`` would be picked up by the service's
+    relay, which would then spend the shared core numbering bare's events
+    while bare is being measured, and carry a backlog into the service's runs.
+    """
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute("CREATE TABLE bare_events (LIKE events INCLUDING ALL)")
+    finally:
+        await connection.close()
+
+
+async def last_sequence(url: str, seconds: float = 30) -> tuple[int, int]:
+    """The feed's last sequence once the relay has published every outbox row, or after
+    ``seconds``; with the number of rows still unpublished then (0 if it caught up).
+
+    Read before following the feed from there: rows the relay has yet to number
+    would reach the follower as old events of earlier runs.
+    """
+    connection = await asyncpg.connect(url)
+    try:
+        deadline = asyncio.get_running_loop().time() + seconds
+        pending = await connection.fetchval(UNPUBLISHED)
+        while pending and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.1)
+            pending = await connection.fetchval(UNPUBLISHED)
+        last = await connection.fetchval("SELECT last_sequence FROM event_feed")
+        return int(last), int(pending)
+    finally:
+        await connection.close()
+
+
+async def _until_idle(connection: asyncpg.Connection[Any]) -> None:
+    for _ in range(100):
+        if await connection.fetchval(BUSY) == 0:
+            return
+        await asyncio.sleep(0.05)
 
 
 async def server_version(url: str) -> str:

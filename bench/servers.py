@@ -25,6 +25,17 @@ ITEM_FIELDS = {
     "updated_at",
     "version",
 }
+ORDER_FIELDS = {
+    "id",
+    "status",
+    "lines",
+    "total",
+    "note",
+    "created_at",
+    "updated_at",
+    "version",
+}
+LINE_FIELDS = {"item_id", "quantity", "unit_price"}
 PAGE_FIELDS = {"items", "total", "page", "size", "pages", "has_next", "has_previous"}
 ENVELOPE_FIELDS = {"data", "request_id", "timestamp"}
 _PRICE = re.compile(r"\d+\.\d\d")
@@ -86,6 +97,17 @@ def servers(database_url: str, first_port: int) -> list[Server]:
             factory=True,
             env=service_env,
         ),
+        # Not run by default, and never beside "service" (whose relay would number its
+        # outbox rows): the service with its relay off, so that its events stay
+        # unpublished as bare's do; the difference to "service" is the relay's cost.
+        Server(
+            "norelay",
+            "this service, relay off",
+            "my_api.app:served_app_from_environment",
+            first_port + 4,
+            factory=True,
+            env={**service_env, "MY_API_RELAY": "false"},
+        ),
     ]
 
 
@@ -132,7 +154,10 @@ def _call(
     except urllib.error.HTTPError as error:
         status, got, raw = error.code, error.headers, error.read()
     lowered = {name.lower(): value for name, value in got.items()}
-    return status, lowered, json.loads(raw) if raw else None
+    try:
+        return status, lowered, json.loads(raw) if raw else None
+    except ValueError:  # a crashed server's text: shown in the problem, not raised
+        return status, lowered, raw.decode(errors="replace")
 
 
 def agreement_problems(chosen: list[Server]) -> list[str]:
@@ -200,4 +225,47 @@ def contract_problems(server: Server, item_id: str) -> list[str]:
     expect("PATCH: quantity not applied", ok=got["data"]["quantity"] == 7)
     status, _, _ = _call("PATCH", f"{base}/{created}", {"quantity": 8}, patch)
     expect("PATCH with a stale If-Match is not 412", ok=status == 412)
+    return problems
+
+
+def order_problems(server: Server, item_ids: list[str]) -> list[str]:
+    """What ``server`` gets wrong placing an order of one unit of each of ``item_ids``
+    (empty when nothing): the answer's shape, and the stock and version of each item."""
+    base = server.base_url + "/api/v1"
+    problems: list[str] = []
+
+    def expect(what: str, *, ok: bool) -> None:
+        if not ok:
+            problems.append(f"{server.name}: order: {what}")
+
+    before = [_call("GET", f"{base}/items/{item_id}")[2]["data"] for item_id in item_ids]
+    body = {"lines": [{"item_id": item_id, "quantity": 1} for item_id in item_ids]}
+    status, headers, got = _call(
+        "POST", f"{base}/orders", body, {"Content-Type": "application/json"}
+    )
+    expect(f"POST is not 201 but {status}: {got}", ok=status == 201)
+    if status != 201:
+        return problems
+    order = got["data"]
+    expect("no Location naming the order", ok=headers.get("location", "").endswith(order["id"]))
+    expect("ETag is not version 1", ok=headers.get("etag") == '"1"')
+    expect("envelope keys differ", ok=set(got) == ENVELOPE_FIELDS)
+    expect("order keys differ", ok=set(order) == ORDER_FIELDS)
+    expect("status is not placed", ok=order["status"] == "placed")
+    lines = order["lines"]
+    expect("lines differ", ok=[line["item_id"] for line in lines] == item_ids)
+    expect("line keys differ", ok=all(set(line) == LINE_FIELDS for line in lines))
+    prices = [item["price"] for item in before]
+    expect("unit prices are not the items'", ok=[line["unit_price"] for line in lines] == prices)
+    total = sum((Decimal(price) for price in prices), Decimal("0.00"))
+    expect("total is not the lines' sum", ok=order["total"] == str(total))
+    after = [_call("GET", f"{base}/items/{item_id}")[2]["data"] for item_id in item_ids]
+    expect(
+        "an item did not lose one unit",
+        ok=[item["quantity"] for item in after] == [item["quantity"] - 1 for item in before],
+    )
+    expect(
+        "an item's version did not go up by one",
+        ok=[item["version"] for item in after] == [item["version"] + 1 for item in before],
+    )
     return problems
