@@ -25,6 +25,7 @@ from tests.auth_tokens import AUDIENCE, ISSUER, OTHER_KEY, PUBLIC_PEM, SIGNING_K
 from tests.conftest import ClientFactory
 
 ITEMS = "/api/v1/items"
+ORDERS = "/api/v1/orders"
 LAMP = {"name": "Lamp", "price": "12.50", "quantity": 3}
 
 
@@ -113,6 +114,24 @@ async def test_a_write_key_writes_and_a_read_key_reads_but_is_forbidden_to_write
     )
     assert (await keyed.get(location, headers=bearer(reader))).json()["data"]["quantity"] == 3
     assert (await keyed.delete(location, headers=bearer(writer))).status_code == 204
+
+
+async def test_orders_ask_for_their_own_scopes_whatever_items_grant(
+    keyed: httpx2.AsyncClient, database_url: str
+) -> None:
+    _, stocker = await new_key(database_url, "items:write", "items:read")
+    _, buyer = await new_key(database_url, "orders:write", "orders:read")
+    item = (await keyed.post(ITEMS, json=LAMP, headers=bearer(stocker))).json()["data"]["id"]
+    order = {"lines": [{"item_id": item, "quantity": 1}]}
+
+    assert_forbidden(await keyed.post(ORDERS, json=order, headers=bearer(stocker)), "orders:write")
+    assert_forbidden(await keyed.get(ORDERS, headers=bearer(stocker)), "orders:read")
+    placed = await keyed.post(ORDERS, json=order, headers=bearer(buyer))
+    assert placed.status_code == 201, placed.text
+    cancel = f"{placed.headers['location']}/cancel"
+    assert_forbidden(await keyed.post(cancel, headers=bearer(stocker)), "orders:write")
+    assert (await keyed.post(cancel, headers=bearer(buyer))).status_code == 200
+    assert_forbidden(await keyed.get(ITEMS, headers=bearer(buyer)), "items:read")
 
 
 async def test_a_write_only_key_cannot_read(keyed: httpx2.AsyncClient, database_url: str) -> None:
