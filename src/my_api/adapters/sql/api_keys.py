@@ -10,11 +10,10 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TypeVar
 
-from returns.future import FutureResult, future_safe
+from returns.future import FutureResult
 
-from my_api.adapters.sql.connections import Connections
+from my_api.adapters.sql.connections import Connections, on_connection
 from my_api.adapters.sql.dialect import Dialect
-from my_api.adapters.sql.errors import DATABASE_ERRORS, database_failure
 from my_api.adapters.sql.executor import Row, SqlExecutor
 from my_api.kernel.api_keys import ApiKey
 from my_api.kernel.errors import AppError
@@ -94,22 +93,4 @@ class SqlApiKeys:
     def _held(
         self, work: Callable[[SqlExecutor], Awaitable[T]], *, write: bool
     ) -> FutureResult[T, AppError]:
-        return _on_connection(self._connections, work, write=write).alt(database_failure)
-
-
-@future_safe(DATABASE_ERRORS)
-async def _on_connection(
-    connections: Connections, work: Callable[[SqlExecutor], Awaitable[T]], *, write: bool
-) -> T:
-    async with connections.hold() as connection:
-        if not write:
-            return await work(connection.statements)
-        transaction = connection.transaction(snapshot=False)
-        await transaction.start()
-        try:
-            done = await work(connection.statements)
-        except BaseException:
-            await transaction.rollback()
-            raise
-        await transaction.commit()
-        return done
+        return on_connection(self._connections, work, write=write)

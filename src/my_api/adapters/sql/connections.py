@@ -11,8 +11,10 @@ source bound in the composition root (bench/), not to hide ``databases``.
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import aiosqlite
 import attrs
@@ -24,6 +26,9 @@ from my_api.adapters.sql.dialect import Dialect
 from my_api.adapters.sql.errors import DATABASE_ERRORS, database_failure
 from my_api.adapters.sql.executor import EXECUTORS, SqlExecutor, StatementTransaction
 from my_api.kernel.errors import AppError
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class Transaction(Protocol):
@@ -170,3 +175,46 @@ class DatabaseConnections:
 @future_safe(DATABASE_ERRORS)
 async def _select_one(database: databases.Database) -> object:
     return await database.fetch_val("SELECT 1")
+
+
+async def rollback_quietly(transaction: Transaction) -> None:
+    """Roll back. A rollback that fails (the connection is gone, say) is logged and
+    must not replace the outcome or exception that caused it: nothing was
+    committed, and the server discards an open transaction with its connection.
+    """
+    try:
+        await transaction.rollback()
+    except DATABASE_ERRORS as error:
+        log.warning("rollback failed: %s", type(error).__name__, exc_info=error)
+
+
+def on_connection(
+    connections: Connections, work: Callable[[SqlExecutor], Awaitable[T]], *, write: bool
+) -> FutureResult[T, AppError]:
+    """``work`` on one held connection, its database errors as values. A ``write`` is one
+    transaction on the writer's connection: committed when ``work`` returns, rolled back
+    when it raises. A read is a single statement's worth, with no transaction.
+
+    For the stores beside the unit of work (API keys, handler progress, the relay's
+    pass), whose work is a few statements of their own.
+    """
+    return _on_connection(connections, work, write=write).alt(database_failure)
+
+
+@future_safe(DATABASE_ERRORS)
+async def _on_connection(
+    connections: Connections, work: Callable[[SqlExecutor], Awaitable[T]], *, write: bool
+) -> T:
+    async with connections.hold(writing=write) as connection:
+        if not write:
+            return await work(connection.statements)
+        transaction = connection.transaction(snapshot=False)
+        await transaction.start()
+        try:
+            done = await work(connection.statements)
+        # Not BaseException: a coroutine being closed (GeneratorExit) must not await.
+        except (Exception, asyncio.CancelledError):
+            await rollback_quietly(transaction)
+            raise
+        await transaction.commit()
+        return done

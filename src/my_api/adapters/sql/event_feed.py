@@ -20,15 +20,15 @@ nothing; the next pass numbers those rows.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Any
 
 import orjson
+from returns.curry import partial
 from returns.future import FutureResult, future_safe
 
-from my_api.adapters.sql.connections import Connections, Transaction
+from my_api.adapters.sql.connections import Connections, on_connection
 from my_api.adapters.sql.dialect import Dialect
 from my_api.adapters.sql.errors import DATABASE_ERRORS, database_failure
 from my_api.adapters.sql.executor import Row, SqlExecutor
@@ -83,36 +83,27 @@ class SqlEventFeed:
         self._read_type = f"{after} AND type = {p(3)} ORDER BY sequence LIMIT {p(2)}"
 
     def publish_pending(self, limit: int) -> FutureResult[Sequence[Published], AppError]:
-        return self._pass(limit).alt(database_failure)
+        def pass_if_pending(pending: Row | None) -> FutureResult[Sequence[Published], AppError]:
+            if pending is None:
+                return FutureResult.from_value([])
+            numbered = partial(self._numbered, limit=limit)
+            return on_connection(self._connections, numbered, write=True)
+
+        # First on a reading connection, without the lock: an idle relay polling the table
+        # writes nothing (an UPDATE, even of nothing, costs PostgreSQL a row version).
+        return on_connection(self._connections, self._first_pending, write=False).bind(
+            pass_if_pending
+        )
 
     def read(
         self, after: int, limit: int, event_type: str | None = None
     ) -> FutureResult[Sequence[Published], AppError]:
         return self._selected(after, limit, event_type).alt(database_failure)
 
-    @future_safe(DATABASE_ERRORS)
-    async def _pass(self, limit: int) -> Sequence[Published]:
-        if not await self._any_pending_row():
-            return []
-        async with self._connections.hold(writing=True) as connection:
-            transaction = connection.transaction(snapshot=False)
-            await transaction.start()
-            try:
-                published = await self._numbered(connection.statements, limit)
-            # Not BaseException: a coroutine being closed (GeneratorExit) must not await.
-            except (Exception, asyncio.CancelledError):
-                await _rollback(transaction)
-                raise
-            await transaction.commit()
-            return published
+    async def _first_pending(self, statements: SqlExecutor) -> Row | None:
+        return await statements.fetch_one(self._any_pending)
 
-    async def _any_pending_row(self) -> bool:
-        # On a reading connection, without the lock: an idle relay polling the table
-        # writes nothing (an UPDATE, even of nothing, costs PostgreSQL a row version).
-        async with self._connections.hold() as connection:
-            return await connection.statements.fetch_one(self._any_pending) is not None
-
-    async def _numbered(self, statements: SqlExecutor, limit: int) -> list[Published]:
+    async def _numbered(self, statements: SqlExecutor, *, limit: int) -> Sequence[Published]:
         locked = await statements.fetch_one(self._lock)
         if locked is None:  # pragma: no cover - the migration inserts the row
             raise LookupError("event_feed has no row: is migration 0004 applied?")
@@ -135,11 +126,3 @@ class SqlEventFeed:
         async with self._connections.hold() as connection:
             rows: list[Any] = await connection.statements.fetch_all(sql, args)
         return [published_from(row, self._dialect) for row in rows]
-
-
-async def _rollback(transaction: Transaction) -> None:
-    """A failed rollback is logged, never raised over the cause: nothing was committed."""
-    try:
-        await transaction.rollback()
-    except DATABASE_ERRORS as error:
-        log.warning("rollback failed: %s", type(error).__name__, exc_info=error)

@@ -27,6 +27,7 @@ from my_api.adapters.sql.connections import (
     Connections,
     HeldConnection,
     Transaction,
+    rollback_quietly,
 )
 from my_api.adapters.sql.dialect import Dialect
 from my_api.adapters.sql.errors import DATABASE_ERRORS, database_failure
@@ -155,24 +156,13 @@ async def _in_transaction(
         outcome = await work(session)
     # Not BaseException: a coroutine being closed (GeneratorExit) must not await.
     except (Exception, asyncio.CancelledError):
-        await _rollback(transaction)
+        await rollback_quietly(transaction)
         raise
     if isinstance(outcome, IOFailure):
-        await _rollback(transaction)
+        await rollback_quietly(transaction)
         return performed(outcome)
     try:
         await transaction.commit()
     except DATABASE_ERRORS as error:
         return Failure(database_failure(error))
     return performed(outcome)
-
-
-async def _rollback(transaction: Transaction) -> None:
-    """Roll back. A rollback that fails (the connection is gone, say) is logged and
-    must not replace the outcome or exception that caused it: nothing was
-    committed, and the server discards an open transaction with its connection.
-    """
-    try:
-        await transaction.rollback()
-    except DATABASE_ERRORS as error:
-        log.warning("rollback failed: %s", type(error).__name__, exc_info=error)
