@@ -29,7 +29,7 @@ from my_api.adapters.sql.dialect import Dialect, DialectName
 from my_api.adapters.sql.executor import EXECUTORS
 from my_api.adapters.sql.unit_of_work import SqlOptions, SqlUnitOfWork
 from my_api.bootstrap import provides
-from my_api.kernel.events import Doorbell
+from my_api.kernel.bells import CommitBell
 from my_api.kernel.unit_of_work import UnitOfWork
 
 TOTAL = 100_000
@@ -135,4 +135,4 @@ def stubbed_connections(container: Container) -> None:
 
     @provides(container)
     def _stubbed(c: Container) -> UnitOfWork:
-        return SqlUnitOfWork(StubConnections(), c[Dialect], c[SqlOptions], doorbell=c[Doorbell])
+        return SqlUnitOfWork(StubConnections(), c[Dialect], c[SqlOptions], committed=c[CommitBell])

@@ -62,12 +62,11 @@ from my_api.application.handlers import handlers_for, routes_of
 from my_api.application.relay import Relay, RelayOptions
 from my_api.application.use_cases import CrudUseCases
 from my_api.kernel.api_keys import ApiKeyStore
+from my_api.kernel.bells import CommitBell, FeedBell
 from my_api.kernel.bus import CommandBus, Handlers, QueryBus
 from my_api.kernel.clock import Clock, IdFactory, new_id, utc_now
 from my_api.kernel.cursor import CursorCodec
 from my_api.kernel.event_feed import EventFeed
-from my_api.kernel.events import Doorbell
-from my_api.kernel.feed_bell import FeedBell
 from my_api.kernel.handler_progress import HandlerProgress
 from my_api.kernel.unit_of_work import UnitOfWork
 from my_api.settings import AuthMode, Settings, algorithm_names
@@ -129,10 +128,10 @@ def build_container(settings: Settings, resources: Resources = RESOURCES) -> Con
         max_in_values=settings.query_max_in_values,
         max_length=settings.query_max_length,
     )
-    # Domain events (docs/events.md): the doorbell the unit of work rings after a commit
+    # Domain events (docs/events.md): the commit bell the unit of work rings after a commit
     # that stored events, the bell the relay rings after publishing, and the handlers,
     # which whoever builds the service subscribes before the app starts.
-    container[Doorbell] = Doorbell()
+    container[CommitBell] = CommitBell()
     container[FeedBell] = FeedBell()
     container[EventHandlers] = EventHandlers()
     container[RelayOptions] = RelayOptions(

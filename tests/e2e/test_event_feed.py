@@ -195,7 +195,7 @@ async def test_the_bounds_themselves_are_accepted(served: Served) -> None:
 async def test_a_long_poll_answers_as_soon_as_an_event_is_published(
     database_url: str, client_for: ClientFactory
 ) -> None:
-    # Polling so rare it cannot be what answers: the doorbell wakes the relay, and the
+    # Polling so rare it cannot be what answers: the commit bell wakes the relay, and the
     # relay's publication wakes the poll.
     async for served in serving(client_for, database_url, relay_poll_seconds=60):
         polling = asyncio.create_task(served.client.get(EVENTS, params={"wait": 30}))

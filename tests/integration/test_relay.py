@@ -20,10 +20,10 @@ from returns.result import Failure, Success
 
 from my_api.application.event_handlers import EVERY_TYPE, EventHandlers
 from my_api.application.relay import Relay, RelayOptions, Replayed
+from my_api.kernel.bells import CommitBell, FeedBell
 from my_api.kernel.clock import new_id, utc_now
 from my_api.kernel.errors import AppError, NotFound, Unavailable
-from my_api.kernel.events import DomainEvent, Doorbell, Published
-from my_api.kernel.feed_bell import FeedBell
+from my_api.kernel.events import DomainEvent, Published
 from my_api.kernel.handler_progress import Parked
 from my_api.kernel.io_edge import performed
 from tests.conftest import EventStore
@@ -34,7 +34,7 @@ WITHIN_SECONDS = 10.0
 
 def relay_over(store: EventStore, handlers: EventHandlers, batch: int = 100) -> Relay:
     options = RelayOptions(poll_seconds=0.02, batch=batch, attempts=3)
-    return Relay(store.feed, store.progress, handlers, Doorbell(), FeedBell(), utc_now, options)
+    return Relay(store.feed, store.progress, handlers, CommitBell(), FeedBell(), utc_now, options)
 
 
 @attrs.define

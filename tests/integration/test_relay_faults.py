@@ -33,10 +33,10 @@ from my_api.adapters.sql.unit_of_work import SqlUnitOfWork
 from my_api.application.event_handlers import EventHandlers
 from my_api.application.relay import Relay, RelayOptions
 from my_api.bootstrap import build_container
+from my_api.kernel.bells import CommitBell, FeedBell
 from my_api.kernel.clock import utc_now
 from my_api.kernel.errors import Unavailable
-from my_api.kernel.events import DomainEvent, Doorbell, Emitted, Published
-from my_api.kernel.feed_bell import FeedBell
+from my_api.kernel.events import DomainEvent, Emitted, Published
 from my_api.kernel.io_edge import performed
 from my_api.settings import Settings
 from tests.event_samples import events
@@ -219,4 +219,4 @@ async def test_a_handler_interrupted_before_its_position_moved_gets_the_event_ag
 
 def relay(parts: Parts, progress: SqlHandlerProgress, handlers: EventHandlers) -> Relay:
     options = RelayOptions(poll_seconds=0.02)
-    return Relay(parts.feed, progress, handlers, Doorbell(), FeedBell(), utc_now, options)
+    return Relay(parts.feed, progress, handlers, CommitBell(), FeedBell(), utc_now, options)

@@ -17,8 +17,9 @@ from my_api.adapters.sql.connections import HeldConnection
 from my_api.adapters.sql.dialect import POSTGRESQL
 from my_api.adapters.sql.executor import Row
 from my_api.adapters.sql.unit_of_work import SqlOptions, SqlUnitOfWork
+from my_api.kernel.bells import CommitBell
 from my_api.kernel.errors import AppError, NotFound
-from my_api.kernel.events import Doorbell, Emitted
+from my_api.kernel.events import Emitted
 from my_api.kernel.io_edge import performed
 from my_api.kernel.unit_of_work import Session
 
@@ -91,7 +92,7 @@ def connections() -> _Connections:
 
 @pytest.fixture
 def unit(connections: _Connections) -> SqlUnitOfWork:
-    return SqlUnitOfWork(connections, POSTGRESQL, SqlOptions(()), doorbell=Doorbell())
+    return SqlUnitOfWork(connections, POSTGRESQL, SqlOptions(()), committed=CommitBell())
 
 
 async def test_a_failure_is_returned_as_it_was_when_its_rollback_fails(

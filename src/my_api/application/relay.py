@@ -3,7 +3,7 @@
 Two kinds of loop run side by side (``Relay.run``):
 
 - the publisher runs relay passes (``EventFeed.publish_pending``) when the
-  doorbell rings after a commit in this process, and every ``poll_seconds``
+  commit bell rings after a commit in this process, and every ``poll_seconds``
   for commits of other processes; after a pass that published, it rings the
   feed bell, which wakes the delivery loops and the feed's long polls;
 - one delivery loop per subscription reads the feed after that handler's
@@ -34,11 +34,11 @@ from returns.io import IOResult
 from returns.result import Failure, Result, Success
 
 from my_api.application.event_handlers import EventHandlers, Handler, Subscription
+from my_api.kernel.bells import CommitBell, FeedBell
 from my_api.kernel.clock import Clock
 from my_api.kernel.errors import AppError, NotFound
 from my_api.kernel.event_feed import EventFeed
-from my_api.kernel.events import Doorbell, Published
-from my_api.kernel.feed_bell import FeedBell
+from my_api.kernel.events import Published
 from my_api.kernel.handler_progress import HandlerProgress, Parked
 from my_api.kernel.io_edge import performed
 
@@ -89,7 +89,7 @@ class Relay:
         feed: EventFeed,
         progress: HandlerProgress,
         handlers: EventHandlers,
-        written: Doorbell,
+        written: CommitBell,
         published: FeedBell,
         clock: Clock,
         options: RelayOptions,
@@ -265,12 +265,12 @@ class Relay:
                 loops.create_task(self._delivering(subscription))
 
     async def _publishing(self) -> None:
-        # A doorbell records rings only once someone has waited on it (on this loop):
-        # wait once, for nothing, so that a commit during the first pass wakes the next.
-        await self._written.wait(0)
         while True:
+            # Noted before the pass: a commit during it rings past ``since`` and wakes the
+            # next pass at once.
+            since = self._written.rung
             await self._logged("publishing", self.publish)
-            await self._written.wait(self._options.poll_seconds)
+            await self._written.wait(since, self._options.poll_seconds)
 
     async def _delivering(self, subscription: Subscription) -> None:
         while True:

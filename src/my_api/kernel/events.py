@@ -12,7 +12,6 @@ the change (for a deletion, as it was when deleted), already JSON-ready.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -78,38 +77,3 @@ def emitting(
 ) -> Callable[[Emitted[T]], FutureResult[Emitted[U], AppError]]:
     """``Emitted.then`` as a function, for ``bind`` in a ``flow``."""
     return lambda emitted: emitted.then(step)
-
-
-class Doorbell:
-    """Rung by the unit of work after a commit that stored events; the relay waits on it.
-
-    A wake-up only, never the source of truth: the relay then reads the outbox,
-    and also wakes on its own poll interval (another process may have written).
-    A ring before anyone has waited is not kept (there is no asyncio event yet),
-    so the relay waits once with a zero timeout when it starts. Long polls of the
-    feed wait on the relay's own bell (``kernel/feed_bell.py``), rung once events
-    have their sequence. The asyncio event is made on the loop that waits, so one
-    doorbell serves an app that tests start on several loops.
-    """
-
-    def __init__(self) -> None:
-        self._event: asyncio.Event | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    def ring(self) -> None:
-        if self._event is not None:
-            self._event.set()
-
-    async def wait(self, seconds: float) -> bool:
-        """Until rung or ``seconds`` have passed; true if rung."""
-        loop = asyncio.get_running_loop()
-        if self._event is None or self._loop is not loop:
-            self._event, self._loop = asyncio.Event(), loop
-        try:
-            async with asyncio.timeout(seconds):
-                await self._event.wait()
-        except TimeoutError:
-            return False
-        finally:
-            self._event.clear()
-        return True

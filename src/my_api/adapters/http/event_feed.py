@@ -29,10 +29,10 @@ from my_api.adapters.http.crud_router import API_PREFIX
 from my_api.adapters.http.json import json_response
 from my_api.adapters.http.problems import error_response
 from my_api.kernel.auth import Action
+from my_api.kernel.bells import FeedBell
 from my_api.kernel.errors import AppError, FieldError, MalformedRequest
 from my_api.kernel.event_feed import MAX_SEQUENCE, EventFeed
 from my_api.kernel.events import Published
-from my_api.kernel.feed_bell import FeedBell
 from my_api.kernel.io_edge import performed
 
 T = TypeVar("T")

@@ -16,9 +16,10 @@ from returns.io import IOFailure
 from returns.result import Result, Success
 
 from my_api.adapters.memory.repository import InMemoryRepository
+from my_api.kernel.bells import CommitBell
 from my_api.kernel.entity import StoredEntity
 from my_api.kernel.errors import AppError
-from my_api.kernel.events import DomainEvent, Doorbell, Emitted
+from my_api.kernel.events import DomainEvent, Emitted
 from my_api.kernel.io_edge import performed
 from my_api.kernel.repository import AsyncRepository
 from my_api.kernel.table import EntityTable
@@ -41,10 +42,10 @@ class InMemorySession:
 class InMemoryUnitOfWork:
     """Serialises units of work with a lock, as a single-writer database would."""
 
-    def __init__(self, doorbell: Doorbell | None = None) -> None:
+    def __init__(self, committed: CommitBell | None = None) -> None:
         self.tables: dict[str, dict[UUID, Any]] = {}
         self.outbox: list[DomainEvent] = []
-        self._doorbell = doorbell or Doorbell()
+        self._committed = committed or CommitBell()
         self._lock = asyncio.Lock()
         self.commits = 0
         self.rollbacks = 0
@@ -97,7 +98,7 @@ class InMemoryUnitOfWork:
             emitted = performed(outcome).unwrap()
             self.outbox += emitted.events
         if emitted.events:
-            self._doorbell.ring()
+            self._committed.ring()
         return Success(emitted.value)
 
     def _restore(self, snapshot: dict[str, dict[UUID, Any]]) -> None:

@@ -1,7 +1,7 @@
 """The SQL unit of work: one held connection per unit, commit only on Success.
 
 A writing unit's events go to the outbox in its transaction, just before the
-commit; once committed, the doorbell tells the relay there is something to
+commit; once committed, the commit bell tells the relay there is something to
 publish.
 
 Holding one connection for the whole unit matters on PostgreSQL: outside a
@@ -36,9 +36,10 @@ from my_api.adapters.sql.outbox import SqlOutbox
 from my_api.adapters.sql.repository import SqlRepository
 from my_api.adapters.sql.row_reader import make_row_reader
 from my_api.adapters.sql.statements import CompiledTable, compile_table
+from my_api.kernel.bells import CommitBell
 from my_api.kernel.entity import StoredEntity
 from my_api.kernel.errors import AppError
-from my_api.kernel.events import Doorbell, Emitted
+from my_api.kernel.events import Emitted
 from my_api.kernel.io_edge import performed
 from my_api.kernel.repository import AsyncRepository
 from my_api.kernel.table import EntityTable
@@ -96,11 +97,11 @@ class SqlUnitOfWork:
         connections: Connections,
         dialect: Dialect,
         options: SqlOptions,
-        doorbell: Doorbell,
+        committed: CommitBell,
     ) -> None:
         self._connections = connections
         self._outbox = SqlOutbox(dialect)
-        self._doorbell = doorbell
+        self._committed = committed
         # SQL text and row readers for every declared table are built here, once.
         self._prepared = {
             table.name: _Prepared(
@@ -122,7 +123,7 @@ class SqlUnitOfWork:
 
         outcome = await self._run(then_outbox, Mode.WRITE)
         if isinstance(outcome, Success) and outcome.unwrap().events:
-            self._doorbell.ring()
+            self._committed.ring()
         return outcome.map(lambda emitted: emitted.value)
 
     def reading(self, work: Work[T]) -> FutureResult[T, AppError]:

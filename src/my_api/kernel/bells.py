@@ -1,11 +1,17 @@
-"""Rung by the relay after a pass that published events; long polls wait on it.
+"""Bells: wake-ups between the parts of the event machinery, never the source of truth.
 
-Unlike the ``Doorbell`` (rung after a commit, before anything has a sequence),
-a waiter here asks "rung since I last looked?": it notes ``rung`` before it
-reads the feed and waits with that number, so a ring that comes between its
-read and its wait is never missed, however many others wait too. A wake-up
-only: the waiter reads the feed again, and also wakes on its own timeout for
-events that other processes published.
+Two are rung, each an instance of its own type so the container tells them apart:
+
+- ``CommitBell``: rung by the unit of work after a commit that stored events; the
+  relay's publisher waits on it;
+- ``FeedBell``: rung by the relay after a pass that published events; handler
+  delivery loops and the feed's long polls wait on it.
+
+A waiter asks "rung since I last looked?": it notes ``rung`` before it reads
+the database and waits with that number, so a ring that comes between its read
+and its wait is never missed, however many others wait too. Whoever wakes
+reads again; waiters also wake on their own timeout, for what other processes
+wrote.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ def _wake(future: asyncio.Future[None]) -> None:
         future.set_result(None)
 
 
-class FeedBell:
+class Bell:
     def __init__(self) -> None:
         self.rung = 0
         self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = set()
@@ -45,3 +51,11 @@ class FeedBell:
         finally:
             self._waiters.discard(waiter)
         return True
+
+
+class CommitBell(Bell):
+    """Rung after a commit that stored events (``UnitOfWork.atomically``)."""
+
+
+class FeedBell(Bell):
+    """Rung after a relay pass that published events."""
