@@ -11,8 +11,10 @@ Run under callgrind twice, with N requests and with none, on the database that
     valgrind --tool=callgrind --callgrind-out-file=/dev/null \\
         bench/.venv/bin/python bench/instructions.py get 1000
 
-``get`` is GET /api/v1/items/{id}; ``post`` is POST /api/v1/items. Each run
-prints valgrind's ``Collected`` line. The imports fall back to the layout before
+``get`` is GET /api/v1/items/{id}; ``post`` is POST /api/v1/items. A third
+argument ``norelay`` runs the service with its event relay off, to tell the
+request's own cost from the relay's work after it. Each run prints valgrind's
+``Collected`` line. The imports fall back to the layout before
 the redesign (commit ec94a49) so that the same script measures both.
 """
 
@@ -23,6 +25,7 @@ import sys
 from typing import Any
 
 import asyncpg
+import attrs
 
 try:
     from my_api.bootstrap import build_container, create_app
@@ -39,12 +42,14 @@ WARMUP = 50
 BODY = b'{"name": "Desk lamp", "price": "12.50", "quantity": 3}'
 
 
-async def main(scenario: str, requests: int) -> None:
+async def main(scenario: str, requests: int, relay: bool) -> None:
     connection = await asyncpg.connect(URL)
     rows = await connection.fetch("SELECT id FROM items WHERE deleted_at IS NULL LIMIT 500")
     ids = [str(row[0]) for row in rows]
     await connection.close()
     settings = Settings(database_url=URL, access_log=False, log_level=LogLevel.WARNING)
+    if not relay:
+        settings = attrs.evolve(settings, relay=False)
     app = create_app(build_container(settings))
     async with app.router.lifespan_context(app):
         for number in range(WARMUP + requests):
@@ -88,4 +93,4 @@ async def call(app: Any, method: str, path: str, body: bytes, expected: int) -> 
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], int(sys.argv[2])))
+    asyncio.run(main(sys.argv[1], int(sys.argv[2]), relay=sys.argv[3:] != ["norelay"]))
