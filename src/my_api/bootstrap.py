@@ -24,6 +24,7 @@ check on.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
@@ -40,7 +41,7 @@ from my_api.adapters.http.asgi import HttpOptions, create_asgi_app
 from my_api.adapters.http.auth_guard import Guard
 from my_api.adapters.http.auth_jwt import JwtAuthenticator, JwtOptions
 from my_api.adapters.http.crud_router import GenericCRUDRouter
-from my_api.adapters.http.event_feed import FeedOptions, event_feed_routes
+from my_api.adapters.http.event_feed import FEED_COLLECTION, FeedOptions, event_feed_routes
 from my_api.adapters.http.health import health_routes
 from my_api.adapters.http.middleware.allowed_hosts import allowed_hosts
 from my_api.adapters.http.query_limits import QueryLimits
@@ -58,7 +59,7 @@ from my_api.application.api_keys import ApiKeyUseCases
 from my_api.application.bus_logging import logged
 from my_api.application.catalog import RESOURCES, Resources
 from my_api.application.event_handlers import EventHandlers
-from my_api.application.handlers import handlers_for, routes_of
+from my_api.application.handlers import handlers_for
 from my_api.application.relay import Relay, RelayOptions
 from my_api.application.use_cases import CrudUseCases
 from my_api.kernel.api_keys import ApiKeyStore
@@ -69,7 +70,7 @@ from my_api.kernel.cursor import CursorCodec
 from my_api.kernel.event_feed import EventFeed
 from my_api.kernel.handler_progress import HandlerProgress
 from my_api.kernel.unit_of_work import UnitOfWork
-from my_api.settings import AuthMode, Settings, algorithm_names
+from my_api.settings import AuthMode, Settings, algorithm_names, subscriber_paths
 
 log = logging.getLogger(__name__)
 P = TypeVar("P", bound=Callable[..., object])
@@ -133,7 +134,7 @@ def build_container(settings: Settings, resources: Resources = RESOURCES) -> Con
     # which whoever builds the service subscribes before the app starts.
     container[CommitBell] = CommitBell()
     container[FeedBell] = FeedBell()
-    container[EventHandlers] = EventHandlers()
+    container[EventHandlers] = subscribed(subscriber_paths(settings.event_subscribers))
     container[RelayOptions] = RelayOptions(
         poll_seconds=settings.relay_poll_seconds,
         batch=settings.relay_batch,
@@ -192,6 +193,24 @@ def build_container(settings: Settings, resources: Resources = RESOURCES) -> Con
     return container
 
 
+def subscribed(subscribers: tuple[str, ...]) -> EventHandlers:
+    """The event handlers each ``package.module:function`` subscribes, called in order
+    with one registry. A subscriber that cannot be imported or fails stops start-up,
+    naming it: a service quietly missing its handlers would lose their work.
+    """
+    handlers = EventHandlers()
+    for path in subscribers:
+        module_name, function_name = path.split(":")
+        try:
+            subscribe = getattr(importlib.import_module(module_name), function_name)
+            subscribe(handlers)
+        except Exception as error:  # an IO edge: whatever the subscriber raises
+            raise StartupError(
+                f"MY_API_EVENT_SUBSCRIBERS: {path}: {type(error).__name__}: {error}"
+            ) from error
+    return handlers
+
+
 def _guard_for(settings: Settings, container: Container) -> Guard:
     """Who checks credentials: nobody, stored API keys, or a JWT verifier."""
     match settings.auth:
@@ -240,14 +259,17 @@ def resource_routes(
 ) -> list[BaseRoute]:
     """Every declared resource's routes, sending their messages through the buses.
 
-    A message no handler answers stops the service here, at start-up.
+    A message no handler answers stops the service here, at start-up, and so does a
+    resource whose collection would shadow the change feed (``/api/v1/events``).
     """
     routes: list[BaseRoute] = []
     for resource in resources.all:
-        unanswered = commands.missing(routes_of(resource)) + queries.missing(routes_of(resource))
-        if unanswered:
-            raise StartupError(f"no handler for {', '.join(unanswered)}")
-        use_cases: CrudUseCases[Any, Any] = CrudUseCases(resource, commands, queries)
+        if resource.name == FEED_COLLECTION:
+            raise StartupError(f"a resource may not be named {FEED_COLLECTION!r}: the feed is")
+        try:
+            use_cases: CrudUseCases[Any, Any] = CrudUseCases(resource, commands, queries)
+        except ValueError as unanswered:
+            raise StartupError(str(unanswered)) from unanswered
         router = GenericCRUDRouter(
             use_cases,
             clock=clock,

@@ -24,7 +24,7 @@ from my_api.adapters.sql.errors import DATABASE_ERRORS
 from my_api.adapters.sql.migrations import MigrationRunner
 from my_api.application.api_keys import ApiKeyUseCases
 from my_api.application.relay import Relay
-from my_api.bootstrap import build_container, prepare_database, stop_relay
+from my_api.bootstrap import StartupError, build_container, prepare_database, stop_relay
 from my_api.kernel.api_keys import ApiKey
 from my_api.kernel.errors import AppError, InvalidInput, NotFound
 from my_api.kernel.handler_progress import Parked
@@ -281,7 +281,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if isinstance(loaded, Failure):
         problems = loaded.failure()
         return _fail("invalid configuration:\n  " + "\n  ".join(problems), EXIT_CONFIG)
-    settings = loaded.unwrap()
+    try:
+        return _run(args, loaded.unwrap())
+    except StartupError as refused:
+        return _fail(str(refused), EXIT_CONFIG)
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         return _serve(settings, args)
     if args.command == "keys":

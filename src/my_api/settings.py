@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import ipaddress
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -71,6 +72,21 @@ def _algorithms(_: object, _attribute: attrs.Attribute[str], value: str) -> None
 
 def algorithm_names(value: str) -> tuple[str, ...]:
     return tuple(name.strip() for name in value.split(",") if name.strip())
+
+
+# ``package.module:function``: a dotted module path, a colon, an identifier.
+_SUBSCRIBER = re.compile(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*:[A-Za-z_][\w]*")
+
+
+def _subscribers(_: object, _attribute: attrs.Attribute[str], value: str) -> None:
+    for entry in subscriber_paths(value):
+        if not _SUBSCRIBER.fullmatch(entry):
+            raise ValueError(f"{entry!r} is not of the form package.module:function")
+
+
+def subscriber_paths(value: str) -> tuple[str, ...]:
+    """The comma-separated ``module:function`` entries of ``MY_API_EVENT_SUBSCRIBERS``."""
+    return tuple(entry.strip() for entry in value.split(",") if entry.strip())
 
 
 def _printable(_: object, _attribute: attrs.Attribute[str], value: str) -> None:
@@ -187,6 +203,10 @@ class Settings:
     relay_poll_seconds: float = attrs.field(default=1.0, validator=_between(0.01, 60))
     relay_batch: int = attrs.field(default=100, validator=_between(1, 10_000))
     relay_handler_attempts: int = attrs.field(default=5, validator=_between(1, 100))
+    # Comma-separated ``package.module:function``s, each called with the service's
+    # ``EventHandlers`` when the container is built, to subscribe its handlers: the
+    # same in ``serve``, ``relay`` and ``events --replay``.
+    event_subscribers: str = attrs.field(default="", validator=_subscribers)
 
     def __attrs_post_init__(self) -> None:
         if self.auth is AuthMode.JWT:

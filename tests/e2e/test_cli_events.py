@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sqlite3
 import subprocess
@@ -174,6 +175,67 @@ def test_replaying_with_the_handler_fixed_runs_it_and_unparks(
     assert capsys.readouterr().out.splitlines() == [f"replayed {event.id} for mailer: unparked"]
     assert [one.event for one in handled] == written
     assert my_api("events", "--parked", database_url=url, cwd=tmp_path).stdout == ""
+
+
+FIXED_MAILER = """
+from pathlib import Path
+
+
+def subscribe(handlers):
+    def mailer(published):
+        with Path(__file__).with_name("handled.txt").open("a") as handled:
+            handled.write(f"{published.event.id}\\n")
+
+    handlers.subscribe("item.updated", mailer, name="mailer")
+"""
+
+
+def with_module_path(directory: Path) -> str:
+    return os.pathsep.join(filter(None, (str(directory), os.environ.get("PYTHONPATH"))))
+
+
+def test_a_replay_runs_the_handler_subscribed_by_the_configured_subscriber(
+    tmp_path: Path,
+) -> None:
+    url = migrated(tmp_path)
+    (event,) = written = events(1)
+    commit(url, written)
+    park_all(url)
+    (tmp_path / "fixed_mailer.py").write_text(FIXED_MAILER, encoding="utf-8")
+
+    result = my_api(
+        "events",
+        "--replay",
+        str(event.id),
+        database_url=url,
+        cwd=tmp_path,
+        MY_API_EVENT_SUBSCRIBERS="fixed_mailer:subscribe",
+        PYTHONPATH=with_module_path(tmp_path),
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [f"replayed {event.id} for mailer: unparked"]
+    assert (tmp_path / "handled.txt").read_text(encoding="utf-8").split() == [str(event.id)]
+
+
+def test_a_subscriber_that_cannot_be_imported_stops_the_command_naming_it(
+    tmp_path: Path,
+) -> None:
+    url = migrated(tmp_path)
+
+    result = my_api(
+        "events",
+        "--parked",
+        database_url=url,
+        cwd=tmp_path,
+        MY_API_EVENT_SUBSCRIBERS="no_such_module:subscribe",
+    )
+
+    assert result.returncode == 2
+    assert_no_traceback(result)
+    assert "MY_API_EVENT_SUBSCRIBERS: no_such_module:subscribe: ModuleNotFoundError" in (
+        result.stderr
+    )
 
 
 # -- relay -----------------------------------------------------------------------------

@@ -206,3 +206,13 @@ def test_a_resource_declaring_one_command_name_twice_is_refused() -> None:
         CrudUseCases.on(
             attrs.evolve(ITEMS, commands=(act, act)), InMemoryUnitOfWork(), lambda: NOW, new_id
         )
+
+
+async def test_a_command_the_resource_does_not_declare_is_not_found() -> None:
+    act, seen = command(an_item())
+    _, items = seeded(act, an_item())
+
+    outcome = performed(await items.run("refund", LAMP_ID, NoInput(), Expectation.none()))
+
+    assert outcome == Failure(NotFound("items commands", "refund"))
+    assert seen == []

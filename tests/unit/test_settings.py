@@ -57,6 +57,10 @@ NON_DEFAULTS: dict[str, tuple[str, Any]] = {
     "relay_poll_seconds": ("0.25", 0.25),
     "relay_batch": ("500", 500),
     "relay_handler_attempts": ("3", 3),
+    "event_subscribers": (
+        "shop.audit:subscribe, shop.mail:subscribe",
+        "shop.audit:subscribe, shop.mail:subscribe",
+    ),
 }
 
 TRUE_WORDS = ["true", "yes", "on", "1"]
@@ -162,6 +166,8 @@ def test_any_port_in_range_round_trips_through_its_decimal_text(port: int) -> No
         ("MY_API_RELAY_BATCH", "0", "must be between 1 and 10000"),
         ("MY_API_RELAY_BATCH", "1e3", "must be an integer"),
         ("MY_API_RELAY_HANDLER_ATTEMPTS", "101", "must be between 1 and 100"),
+        ("MY_API_EVENT_SUBSCRIBERS", "shop.audit", "is not of the form package.module:function"),
+        ("MY_API_EVENT_SUBSCRIBERS", "a:b, c d:e", "is not of the form package.module:function"),
     ],
 )
 def test_a_bad_value_is_reported_with_the_variable_the_reason_and_the_given_value(

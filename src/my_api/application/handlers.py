@@ -34,7 +34,7 @@ from my_api.application.messages import (
 )
 from my_api.kernel.bus import Command, CommandHandler, Handlers, Route, Writing
 from my_api.kernel.entity import StoredEntity
-from my_api.kernel.errors import AppError
+from my_api.kernel.errors import AppError, NotFound
 from my_api.kernel.events import Emitted
 from my_api.kernel.listing import Listing
 from my_api.kernel.resource import Resource
@@ -98,8 +98,10 @@ def register_resource(handlers: Handlers, resource: Resource[E, C]) -> None:
     def run(
         message: RunMemberCommand[E, Any], writing: Writing
     ) -> FutureResult[Emitted[E], AppError]:
-        # The router only sends names the resource declares.
-        command = commands[message.name]
+        # The router only sends names the resource declares; a script may send any.
+        command = commands.get(message.name)
+        if command is None:
+            return FutureResult.from_failure(NotFound(f"{name} commands", message.name))
         return run_member_command(
             resource, command, message.entity_id, message.input, message.expectation, writing
         )

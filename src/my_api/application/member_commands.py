@@ -67,4 +67,7 @@ def run_member_command(
             lambda stepped: stepped.then(partial(saved, current))
         )
 
-    return current_entity(repo, entity_id, expectation).bind(step_then_store)
+    # Claimed: a concurrent run of a command on the same entity waits here, and then
+    # sees the state the first one stored (a second cancel is "already cancelled"),
+    # instead of repeating the step's writes and losing only at the compare-and-set.
+    return current_entity(repo, entity_id, expectation, claimed=True).bind(step_then_store)

@@ -252,11 +252,9 @@ def _give_back(
             return FutureResult.from_failure(
                 Conflict(f"Item {item.id} cannot hold {quantity} units; nothing was given back.")
             )
-        successor = evolved(
-            item, quantity=quantity, updated_at=writing.now, version=item.version + 1
-        )
+        change = Change(item, evolved(item, quantity=quantity))
         # Claimed just now, so the version still holds: nothing can have overtaken it.
-        stored = items.update(successor, expected_version=item.version, include_deleted=True)
+        stored = store(items, change, Expectation.none(), writing.now, include_deleted=True)
         return stored.map(lambda written: recorded(ITEMS, "updated", written, writing))
 
     return items.claim(line.item_id, include_deleted=True).bind(restocked)

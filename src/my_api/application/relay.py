@@ -71,7 +71,8 @@ class Replayed:
 async def call_handler(handler: Handler, published: Published) -> None:
     """One call; a raised exception or an answered ``Failure`` is the handler's failure."""
     outcome = handler(published)
-    if inspect.isawaitable(outcome):
+    # An async handler may answer a FutureResult: awaited too, or it would never run.
+    while inspect.isawaitable(outcome):
         outcome = await outcome
     if isinstance(outcome, IOResult):
         outcome = performed(outcome)
@@ -97,8 +98,8 @@ class Relay:
         self._feed = feed
         self._progress = progress
         self._handlers = handlers
-        self._written = written
-        self._published = published
+        self._commit_bell = written
+        self._feed_bell = published
         self._clock = clock
         self._options = options
 
@@ -114,7 +115,7 @@ class Relay:
             published = page.unwrap()
             if published:
                 count += len(published)
-                self._published.ring()
+                self._feed_bell.ring()
             if len(published) < self._options.batch:
                 return Success(count)
 
@@ -268,15 +269,15 @@ class Relay:
         while True:
             # Noted before the pass: a commit during it rings past ``since`` and wakes the
             # next pass at once.
-            since = self._written.rung
+            since = self._commit_bell.rung
             await self._logged("publishing", self.publish)
-            await self._written.wait(since, self._options.poll_seconds)
+            await self._commit_bell.wait(since, self._options.poll_seconds)
 
     async def _delivering(self, subscription: Subscription) -> None:
         while True:
-            since = self._published.rung
+            since = self._feed_bell.rung
             await self._logged(subscription.name, lambda: self.deliver(subscription))
-            await self._published.wait(since, self._options.poll_seconds)
+            await self._feed_bell.wait(since, self._options.poll_seconds)
 
     async def _logged(
         self, what: str, step: Callable[[], Awaitable[Result[int, AppError]]]

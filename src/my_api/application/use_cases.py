@@ -14,7 +14,7 @@ from uuid import UUID
 import attrs
 from returns.future import FutureResult
 
-from my_api.application.handlers import handlers_for
+from my_api.application.handlers import handlers_for, routes_of
 from my_api.application.messages import (
     CreateEntity,
     DeleteEntity,
@@ -62,6 +62,14 @@ class CrudUseCases(Generic[E, C]):
             CommandBus(handlers.commands, uow, clock, new_id, middleware),
             QueryBus(handlers.queries, uow, middleware),
         )
+
+    def __attrs_post_init__(self) -> None:
+        # Refused here, when built, as the composition root refuses it at start-up: a
+        # call must never reach a bus that has no handler for it.
+        routes = routes_of(self.resource)
+        unanswered = self.commands.missing(routes) + self.queries.missing(routes)
+        if unanswered:
+            raise ValueError(f"no handler for {', '.join(unanswered)}")
 
     def create(self, dto: C) -> FutureResult[E, AppError]:
         command: CreateEntity[E, C] = CreateEntity(self.resource.name, dto)

@@ -41,12 +41,22 @@ def evolved(entity: E, **changes: Any) -> E:
 
 
 def current_entity(
-    repo: AsyncRepository[E, UUID], entity_id: UUID, expectation: Expectation
+    repo: AsyncRepository[E, UUID],
+    entity_id: UUID,
+    expectation: Expectation,
+    *,
+    claimed: bool = False,
 ) -> FutureResult[E, AppError]:
-    """The live entity, once the client's ``If-Match`` (if any) has been honoured."""
+    """The live entity, once the client's ``If-Match`` (if any) has been honoured.
+
+    ``claimed``: locked against concurrent writers until the unit of work ends
+    (``AsyncRepository.claim``), for a write that touches other rows before it
+    stores this one, so that a concurrent writer waits instead of doing the same
+    work and losing only at the end.
+    """
 
     def live(_: None) -> FutureResult[E, AppError]:
-        return repo.get(entity_id)
+        return repo.claim(entity_id) if claimed else repo.get(entity_id)
 
     return flow(
         FutureResult.from_result(expectation.demanded()), bind(live), bind_result(expectation.check)
@@ -54,14 +64,23 @@ def current_entity(
 
 
 def store(
-    repo: AsyncRepository[E, UUID], change: Change[E], expectation: Expectation, now: datetime
+    repo: AsyncRepository[E, UUID],
+    change: Change[E],
+    expectation: Expectation,
+    now: datetime,
+    *,
+    include_deleted: bool = False,
 ) -> FutureResult[E, AppError]:
     """Write the successor by compare-and-set on the current version, stamped as a new
     version. No row back is a lost race: 412 if ``If-Match`` named versions, else 409.
+    ``include_deleted`` writes a soft-deleted entity too (it stays deleted).
     """
     current = change.current
     stamped = evolved(change.successor, updated_at=now, version=current.version + 1)
-    return repo.update(stamped, expected_version=current.version).alt(expectation.lost_race)
+    written = repo.update(
+        stamped, expected_version=current.version, include_deleted=include_deleted
+    )
+    return written.alt(expectation.lost_race)
 
 
 def recorded(resource: Resource[E, Any], what: str, entity: E, writing: Writing) -> Emitted[E]:

@@ -17,6 +17,7 @@ wrote.
 from __future__ import annotations
 
 import asyncio
+import threading
 
 
 def _wake(future: asyncio.Future[None]) -> None:
@@ -28,28 +29,34 @@ class Bell:
     def __init__(self) -> None:
         self.rung = 0
         self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = set()
+        # A waiter may sit on another loop, in another thread (a test client runs the
+        # app on its own): counting a ring and enrolling a waiter must not interleave.
+        self._lock = threading.Lock()
 
     def ring(self) -> None:
-        self.rung += 1
-        waiters, self._waiters = self._waiters, set()
+        with self._lock:
+            self.rung += 1
+            waiters, self._waiters = self._waiters, set()
         for loop, future in waiters:
-            # A waiter may sit on another loop (a test client runs the app on its own).
-            loop.call_soon_threadsafe(_wake, future)
+            if not loop.is_closed():  # its waiter is gone with it
+                loop.call_soon_threadsafe(_wake, future)
 
     async def wait(self, since: int, seconds: float) -> bool:
         """Until rung after ``since`` (a value of ``rung``), or for ``seconds``; true if rung."""
-        if self.rung != since:
-            return True
         loop = asyncio.get_running_loop()
         waiter = (loop, loop.create_future())
-        self._waiters.add(waiter)
+        with self._lock:
+            if self.rung != since:
+                return True
+            self._waiters.add(waiter)
         try:
             async with asyncio.timeout(seconds):
                 await waiter[1]
         except TimeoutError:
             return False
         finally:
-            self._waiters.discard(waiter)
+            with self._lock:
+                self._waiters.discard(waiter)
         return True
 
 

@@ -35,7 +35,8 @@ class AsyncRepository(Protocol[E, ID_contra]):
         With ``include_deleted``, a soft-deleted entity is returned too (giving stock
         back to an item deleted since). ``NotFound`` when there is no such entity.
 
-        Claim rows in a fixed order (by id) so that two units never wait on each other.
+        Claim rows in a fixed order (by id): two units may then wait on each other, but
+        never in a cycle (no deadlock).
         """
 
     def add(self, entity: E) -> FutureResult[E, AppError]:

@@ -164,10 +164,14 @@ class EventFeedEndpoint:
             await self._bell.wait(since, min(remaining, self._poll_seconds))
 
 
+# The feed's path segment, which no resource may take (bootstrap refuses it).
+FEED_COLLECTION = "events"
+
+
 def event_feed_routes(
     feed: EventFeed, bell: FeedBell, guard: Guard, options: FeedOptions
 ) -> list[Route]:
     """``GET /api/v1/events`` (and HEAD), behind the guard with the ``events:read`` scope."""
     endpoint = EventFeedEndpoint(feed, bell, guard, options)
     # A bound method: Starlette serves a function or method as a request endpoint.
-    return [Route(f"{API_PREFIX}/events", endpoint.serve, methods=["GET"])]
+    return [Route(f"{API_PREFIX}/{FEED_COLLECTION}", endpoint.serve, methods=["GET"])]

@@ -45,7 +45,7 @@ class InMemoryUnitOfWork:
     def __init__(self, committed: CommitBell | None = None) -> None:
         self.tables: dict[str, dict[UUID, Any]] = {}
         self.outbox: list[DomainEvent] = []
-        self._committed = committed or CommitBell()
+        self._commit_bell = committed or CommitBell()
         self._lock = asyncio.Lock()
         self.commits = 0
         self.rollbacks = 0
@@ -98,7 +98,7 @@ class InMemoryUnitOfWork:
             emitted = performed(outcome).unwrap()
             self.outbox += emitted.events
         if emitted.events:
-            self._committed.ring()
+            self._commit_bell.ring()
         return Success(emitted.value)
 
     def _restore(self, snapshot: dict[str, dict[UUID, Any]]) -> None:

@@ -101,7 +101,7 @@ class SqlUnitOfWork:
     ) -> None:
         self._connections = connections
         self._outbox = SqlOutbox(dialect)
-        self._committed = committed
+        self._commit_bell = committed
         # SQL text and row readers for every declared table are built here, once.
         self._prepared = {
             table.name: _Prepared(
@@ -123,7 +123,7 @@ class SqlUnitOfWork:
 
         outcome = await self._run(then_outbox, Mode.WRITE)
         if isinstance(outcome, Success) and outcome.unwrap().events:
-            self._committed.ring()
+            self._commit_bell.ring()
         return outcome.map(lambda emitted: emitted.value)
 
     def reading(self, work: Work[T]) -> FutureResult[T, AppError]:
