@@ -16,12 +16,12 @@ from collections.abc import Callable
 
 import attrs
 
-from my_api.kernel.events import Published
+from my_api.kernel.events import EVENT_TYPE, Published
 
 # Every event type, whatever it is.
 EVERY_TYPE = "*"
 # The domain event types (kernel/events.py): "<aggregate>.<what happened>".
-_TYPE = re.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*")
+_TYPE = re.compile(EVENT_TYPE)
 _MAX_NAME = 200
 
 Handler = Callable[[Published], object]

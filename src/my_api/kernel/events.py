@@ -27,7 +27,8 @@ T = TypeVar("T")
 U = TypeVar("U")
 
 # "<aggregate>.<what happened>", lower case: "item.created", "order.placed".
-_TYPE = re.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*")
+EVENT_TYPE = r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*"
+_TYPE = re.compile(EVENT_TYPE)
 
 
 @attrs.frozen

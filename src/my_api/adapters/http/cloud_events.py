@@ -20,11 +20,11 @@ from typing import Any
 
 from my_api.adapters.http.crud_router import API_PREFIX
 from my_api.kernel.converter import format_timestamp
-from my_api.kernel.events import Published
+from my_api.kernel.events import EVENT_TYPE, Published
 
 # Bump the suffix when an event's data changes incompatibly; the feed then says so.
 _VERSION = "v1"
-_CLOUD_TYPE = re.compile(r"my_api\.([a-z][a-z0-9_]*\.[a-z][a-z0-9_]*)\.v1")
+_CLOUD_TYPE = re.compile(rf"my_api\.({EVENT_TYPE})\.{_VERSION}")
 
 
 def cloud_type(event_type: str) -> str:
