@@ -173,7 +173,6 @@ class GenericCRUDRouter(Generic[E, C]):
         parsed = (await read_object(request, JSON)).bind(
             lambda document: structure_input(document, self._resource.dto)
         )
-
         return await answer(request, parsed, self._cases.create, self._created)
 
     async def get(self, request: Request) -> Response:
@@ -189,7 +188,6 @@ class GenericCRUDRouter(Generic[E, C]):
         parsed = (await addressed(request, self._resource.name, JSON)).bind(
             lambda raw: raw.structured(self._resource.dto)
         )
-
         return await answer(
             request,
             parsed,
@@ -200,7 +198,6 @@ class GenericCRUDRouter(Generic[E, C]):
     async def patch(self, request: Request) -> Response:
         expected = self._expectation(request)
         parsed = await addressed(request, self._resource.name, MERGE_PATCH)
-
         return await answer(
             request,
             parsed,
@@ -227,7 +224,6 @@ class GenericCRUDRouter(Generic[E, C]):
             parsed = (await addressed(request, self._resource.name, JSON, body_optional=True)).bind(
                 lambda raw: raw.structured(command.input)
             )
-
             return await answer(
                 request,
                 parsed,

@@ -70,13 +70,13 @@ class _Prepared:
 
 class SqlSession:
     def __init__(self, connection: HeldConnection, prepared: dict[str, _Prepared]) -> None:
-        self.statements = self._statements = connection.statements
+        self.statements = connection.statements
         self._prepared = prepared
 
     def repository(self, table: EntityTable[E]) -> AsyncRepository[E, UUID]:
         prepared = self._prepared[table.name]
         repository: SqlRepository[StoredEntity] = SqlRepository(
-            self._statements,
+            self.statements,
             table,  # type: ignore[arg-type]
             prepared.sql,
             prepared.read,
