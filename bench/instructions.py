@@ -42,7 +42,7 @@ WARMUP = 50
 BODY = b'{"name": "Desk lamp", "price": "12.50", "quantity": 3}'
 
 
-async def main(scenario: str, requests: int, relay: bool) -> None:
+async def main(scenario: str, requests: int, *, relay: bool) -> None:
     connection = await asyncpg.connect(URL)
     rows = await connection.fetch("SELECT id FROM items WHERE deleted_at IS NULL LIMIT 500")
     ids = [str(row[0]) for row in rows]
