@@ -90,16 +90,16 @@ class Relay:
         feed: EventFeed,
         progress: HandlerProgress,
         handlers: EventHandlers,
-        written: CommitBell,
-        published: FeedBell,
+        commit_bell: CommitBell,
+        feed_bell: FeedBell,
         clock: Clock,
         options: RelayOptions,
     ) -> None:
         self._feed = feed
         self._progress = progress
         self._handlers = handlers
-        self._commit_bell = written
-        self._feed_bell = published
+        self._commit_bell = commit_bell
+        self._feed_bell = feed_bell
         self._clock = clock
         self._options = options
 
