@@ -9,7 +9,7 @@ indistinguishable through them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import pytest
@@ -168,6 +168,46 @@ async def test_advance_from_a_stale_position_moves_nothing(store: EventStore) ->
 async def test_a_first_advance_from_a_stale_position_moves_nothing(store: EventStore) -> None:
     assert await store.progress.advance("mailer", 4, 5) == STAYED
     assert await store.progress.position("mailer") == IOSuccess(0)
+
+
+T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+MINUTE = timedelta(minutes=1)
+HELD, REFUSED = IOSuccess(True), IOSuccess(False)  # noqa: FBT003 - the port's answers
+
+
+async def test_a_free_lease_is_taken_and_its_holder_renews_it(store: EventStore) -> None:
+    assert await store.progress.lease("mailer", "relay-a", T0, T0 + MINUTE) == HELD
+    later = T0 + MINUTE / 2
+    assert await store.progress.lease("mailer", "relay-a", later, later + MINUTE) == HELD
+
+
+async def test_a_lease_held_by_another_is_refused_until_it_lapses(store: EventStore) -> None:
+    await store.progress.lease("mailer", "relay-a", T0, T0 + MINUTE)
+
+    before = T0 + MINUTE / 2
+    after = T0 + 2 * MINUTE
+    assert await store.progress.lease("mailer", "relay-b", before, before + MINUTE) == REFUSED
+    assert await store.progress.lease("mailer", "relay-b", after, after + MINUTE) == HELD
+    assert await store.progress.lease("mailer", "relay-a", after, after + MINUTE) == REFUSED
+
+
+async def test_a_released_lease_is_free_at_once_and_only_its_holder_releases_it(
+    store: EventStore,
+) -> None:
+    await store.progress.lease("mailer", "relay-a", T0, T0 + MINUTE)
+
+    await store.progress.release("mailer", "relay-b")
+    assert await store.progress.lease("mailer", "relay-b", T0, T0 + MINUTE) == REFUSED
+    await store.progress.release("mailer", "relay-a")
+    assert await store.progress.lease("mailer", "relay-b", T0, T0 + MINUTE) == HELD
+
+
+async def test_leases_are_per_handler_and_keep_the_position(store: EventStore) -> None:
+    assert await store.progress.advance("mailer", 0, 3) == MOVED
+    assert await store.progress.lease("mailer", "relay-a", T0, T0 + MINUTE) == HELD
+    assert await store.progress.lease("indexer", "relay-b", T0, T0 + MINUTE) == HELD
+    assert await store.progress.position("mailer") == IOSuccess(3)
+    assert await store.progress.position("indexer") == IOSuccess(0)
 
 
 async def test_handlers_have_positions_of_their_own(store: EventStore) -> None:

@@ -327,3 +327,61 @@ async def test_a_running_relay_delivers_new_commits_while_a_stuck_handler_waits(
         running.cancel()
         with pytest.raises(asyncio.CancelledError):
             await running
+
+
+async def test_two_relays_call_a_handler_once_per_event_and_never_at_once(
+    event_store: EventStore,
+) -> None:
+    """The lease: the relay holding the handler's delivers; the other one stands by."""
+    written = events(20)
+    await event_store.write(written)
+    calls: list[UUID] = []
+    running = 0
+    overlapped = False
+
+    async def careful(published: Published) -> None:
+        nonlocal running, overlapped
+        running += 1
+        overlapped = overlapped or running > 1
+        await asyncio.sleep(0)  # room for the other relay to call it meanwhile
+        calls.append(published.event.id)
+        running -= 1
+
+    handlers = EventHandlers()
+    handlers.subscribe("item.updated", careful, name="careful")
+    first, second = relay_over(event_store, handlers), relay_over(event_store, handlers)
+
+    outcomes = await asyncio.gather(first.catch_up(), second.catch_up())
+
+    assert list(outcomes) == [Success(None), Success(None)]
+    assert calls == ids(written)
+    assert not overlapped
+
+
+async def test_a_relay_that_stopped_cleanly_hands_its_handlers_over_at_once(
+    event_store: EventStore,
+) -> None:
+    seen: list[UUID] = []
+    early_ones_seen = asyncio.Event()
+
+    def record(published: Published) -> None:
+        seen.append(published.event.id)
+        if len(seen) == 2:
+            early_ones_seen.set()
+
+    handlers = EventHandlers()
+    handlers.subscribe("item.updated", record, name="recorder")
+    early, later = events(2), events(2)
+    running = asyncio.create_task(relay_over(event_store, handlers).run())
+    await event_store.write(early)
+    async with asyncio.timeout(10):
+        await early_ones_seen.wait()
+    running.cancel()
+    await asyncio.wait([running])
+
+    await event_store.write(later)
+    # Within the stopped relay's lease: only its release lets this one deliver.
+    assert await relay_over(event_store, handlers).catch_up() == Success(None)
+
+    # At least once: the stop may have come between a call and its position's move.
+    assert list(dict.fromkeys(seen)) == ids(early) + ids(later)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -34,7 +35,7 @@ from my_api.application.event_handlers import EventHandlers
 from my_api.application.relay import Relay, RelayOptions
 from my_api.bootstrap import build_container
 from my_api.kernel.bells import CommitBell, FeedBell
-from my_api.kernel.clock import utc_now
+from my_api.kernel.clock import Clock, utc_now
 from my_api.kernel.errors import Unavailable
 from my_api.kernel.events import DomainEvent, Emitted, Published
 from my_api.kernel.io_edge import performed
@@ -211,12 +212,23 @@ async def test_a_handler_interrupted_before_its_position_moved_gets_the_event_ag
     assert await dying.catch_up() == Failure(Unavailable("database"))
     assert calls == [written[0].id]
 
-    assert await relay(parts, parts.progress, handlers).catch_up() == Success(None)
+    # Restarted once the dead relay's lease has lapsed (it could not give it up).
+    restarted = relay(parts, parts.progress, handlers, clock=lambda: utc_now() + LAPSED)
+    assert await restarted.catch_up() == Success(None)
 
     assert calls == [written[0].id, *(event.id for event in written)]  # the first one twice
     assert handled == {event.id for event in written}
 
 
-def relay(parts: Parts, progress: SqlHandlerProgress, handlers: EventHandlers) -> Relay:
+def relay(
+    parts: Parts,
+    progress: SqlHandlerProgress,
+    handlers: EventHandlers,
+    clock: Clock = utc_now,
+) -> Relay:
     options = RelayOptions(poll_seconds=0.02)
-    return Relay(parts.feed, progress, handlers, CommitBell(), FeedBell(), utc_now, options)
+    return Relay(parts.feed, progress, handlers, CommitBell(), FeedBell(), clock, options)
+
+
+# Past any lease a relay of ``relay`` takes (RelayOptions.lease_seconds).
+LAPSED = timedelta(seconds=RelayOptions().lease_seconds + 1)

@@ -25,8 +25,11 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import os
+import socket
 from collections.abc import Awaitable, Callable, Sequence
-from uuid import UUID
+from datetime import datetime, timedelta
+from uuid import UUID, uuid4
 
 import attrs
 import stamina
@@ -54,6 +57,11 @@ class RelayOptions:
     poll_seconds: float = 1.0
     batch: int = 100
     attempts: int = 5
+    # How long a relay holds a handler's lease without renewing it: another relay takes
+    # the handler over once a holder has stopped for this long. Renewed whenever half
+    # of it has gone, before the next event, so a handler slower than half of it on
+    # one event (retries included) may see that event from two relays.
+    lease_seconds: float = 60.0
 
 
 class HandlerFailed(Exception):
@@ -102,6 +110,8 @@ class Relay:
         self._feed_bell = feed_bell
         self._clock = clock
         self._options = options
+        # Whose lease this relay takes: unique per relay, so two in one process differ.
+        self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:8]}"
 
     # -- publishing -----------------------------------------------------------------
 
@@ -138,27 +148,52 @@ class Relay:
         if isinstance(published, Failure):
             return Failure(published.failure())
         outcomes = await asyncio.gather(*map(self.deliver, self._handlers.subscriptions))
+        await self.release_leases()
         for outcome in outcomes:
             if isinstance(outcome, Failure):
                 return Failure(outcome.failure())
         return Success(None)
 
     async def _deliver_page(self, subscription: Subscription) -> Result[int, AppError]:
-        """One page after the handler's position: 0 at the end, or when another relay
-        moved the position first (that relay delivers; this one stops for now).
+        """One page after the handler's position: 0 at the end, when another relay holds
+        the handler's lease, or when another relay moved the position first.
         """
-        name = subscription.name
+        leased = await self._leased(subscription.name)
+        if not isinstance(leased, Success) or leased.unwrap() is None:
+            return leased.map(lambda _: 0)
+        read = await self._page_after_position(subscription.name)
+        if isinstance(read, Failure):
+            return Failure(read.failure())
+        done, events = read.unwrap()
+        return await self._through(subscription, done, events, leased.unwrap())
+
+    async def _page_after_position(
+        self, name: str
+    ) -> Result[tuple[int, Sequence[Published]], AppError]:
         position = performed(await self._progress.position(name))
         if isinstance(position, Failure):
             return Failure(position.failure())
         done = position.unwrap()
         page = performed(await self._feed.read(done, self._options.batch))
-        if isinstance(page, Failure):
-            return Failure(page.failure())
-        events = page.unwrap()
+        return page.map(lambda events: (done, events))
+
+    async def _through(
+        self,
+        subscription: Subscription,
+        done: int,
+        events: Sequence[Published],
+        renew_after: datetime | None,
+    ) -> Result[int, AppError]:
+        """The handler called on each event of its types, the position moved past each."""
+        name = subscription.name
         for published in events:
             if not subscription.wants(published.event.type):
                 continue
+            if renew_after is not None and self._clock() >= renew_after:
+                leased = await self._leased(name)
+                if not isinstance(leased, Success) or leased.unwrap() is None:
+                    return leased.map(lambda _: 0)
+                renew_after = leased.unwrap()
             handled = await self._handled(subscription, published)
             if isinstance(handled, Failure):
                 return handled
@@ -172,6 +207,15 @@ class Relay:
             if not isinstance(moved, Success) or not moved.unwrap():
                 return moved.map(lambda _: 0)
         return Success(len(events))
+
+    async def _leased(self, name: str) -> Result[datetime | None, AppError]:
+        """Take or renew the handler's lease: when to renew it next, or None when another
+        relay holds it (that one delivers; this one waits for its next round).
+        """
+        now = self._clock()
+        lease = timedelta(seconds=self._options.lease_seconds)
+        held = performed(await self._progress.lease(name, self._owner, now, now + lease))
+        return held.map(lambda mine: now + lease / 2 if mine else None)
 
     async def _advance(self, name: str, expected: int, to: int) -> Result[bool, AppError]:
         return performed(await self._progress.advance(name, expected, to))
@@ -259,11 +303,23 @@ class Relay:
     # -- running --------------------------------------------------------------------
 
     async def run(self) -> None:
-        """Publish and deliver until cancelled."""
-        async with asyncio.TaskGroup() as loops:
-            loops.create_task(self._publishing())
-            for subscription in self._handlers.subscriptions:
-                loops.create_task(self._delivering(subscription))
+        """Publish and deliver until cancelled; then give the handlers' leases up."""
+        try:
+            async with asyncio.TaskGroup() as loops:
+                loops.create_task(self._publishing())
+                for subscription in self._handlers.subscriptions:
+                    loops.create_task(self._delivering(subscription))
+        finally:
+            await self.release_leases()
+
+    async def release_leases(self) -> None:
+        """Let other relays take this one's handlers over at once (a clean stop); a
+        lease not released lapses after ``lease_seconds``.
+        """
+        for subscription in self._handlers.subscriptions:
+            released = performed(await self._progress.release(subscription.name, self._owner))
+            if isinstance(released, Failure):
+                log.warning("relay: could not release %s's lease", subscription.name)
 
     async def _publishing(self) -> None:
         while True:

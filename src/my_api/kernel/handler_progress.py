@@ -1,10 +1,12 @@
 """The handler-progress port: how far each event handler has got, and what it parked.
 
 A handler's position is the last sequence it is done with: handled, skipped as
-not its type, or parked. Moving it is a compare-and-set, so two relays that
-deliver to the same handler cannot both move it from the same place; the one
-that loses re-reads. An event a handler kept failing on is parked for that
-handler (one row per handler and event) until a replay succeeds.
+not its type, or parked. One relay at a time delivers to a handler: the one
+holding its lease, which it renews before every page and which lapses when its
+holder stops renewing it. Moving the position is a compare-and-set too, so a
+relay whose lease lapsed mid-page cannot move it from a place already left. An
+event a handler kept failing on is parked for that handler (one row per
+handler and event) until a replay succeeds.
 """
 
 from __future__ import annotations
@@ -35,6 +37,18 @@ class Parked:
 
 
 class HandlerProgress(Protocol):
+    def lease(
+        self, handler: str, owner: str, now: datetime, until: datetime
+    ) -> FutureResult[bool, AppError]:
+        """Take or renew ``handler``'s lease for ``owner`` until ``until``: true when
+        ``owner`` holds it now (it was free, lapsed before ``now``, or already its own).
+        """
+
+    def release(self, handler: str, owner: str) -> FutureResult[None, AppError]:
+        """Give up ``handler``'s lease if ``owner`` holds it (a relay stopping cleanly),
+        so another relay takes the handler over at once rather than when it lapses.
+        """
+
     def position(self, handler: str) -> FutureResult[int, AppError]:
         """The last sequence ``handler`` is done with; 0 for a handler never seen."""
 

@@ -16,7 +16,22 @@ from my_api.kernel.handler_progress import MAX_ERROR_LENGTH, Parked
 class InMemoryHandlerProgress:
     def __init__(self) -> None:
         self.positions: dict[str, int] = {}
+        self._leases: dict[str, tuple[str, datetime]] = {}
         self._parked: dict[tuple[str, UUID], Parked] = {}
+
+    def lease(
+        self, handler: str, owner: str, now: datetime, until: datetime
+    ) -> FutureResult[bool, AppError]:
+        holder, lapses = self._leases.get(handler, (owner, now))
+        held = holder == owner or lapses < now
+        if held:
+            self._leases[handler] = (owner, until)
+        return FutureResult.from_value(held)
+
+    def release(self, handler: str, owner: str) -> FutureResult[None, AppError]:
+        if self._leases.get(handler, ("", None))[0] == owner:
+            del self._leases[handler]
+        return FutureResult.from_value(None)
 
     def position(self, handler: str) -> FutureResult[int, AppError]:
         return FutureResult.from_value(self.positions.get(handler, 0))

@@ -119,8 +119,26 @@ class _HeldWriter:
             await self._lock.acquire()
         return _WriterConnection(self._writer, self._dialect)
 
-    async def __aexit__(self, *exc_info: object) -> None:
-        self._lock.release()
+    async def __aexit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        try:
+            if kind is asyncio.CancelledError:
+                # A holder cancelled mid-statement (the relay at shutdown): the statement
+                # still runs on aiosqlite's thread. Settle before the next holder begins.
+                await asyncio.shield(self._settled())
+        finally:
+            self._lock.release()
+
+    async def _settled(self) -> None:
+        """Wait out what the writer's thread still has queued (it runs requests in
+        order), then roll back a transaction the cancelled holder left open.
+        """
+        try:
+            async with self._writer.execute("SELECT 1"):
+                pass
+            if self._writer.in_transaction:
+                await self._writer.rollback()
+        except DATABASE_ERRORS as error:
+            log.warning("settling the writer failed: %s", type(error).__name__, exc_info=error)
 
 
 class _WriterConnection:

@@ -33,6 +33,18 @@ class SqlHandlerProgress:
         p = dialect.param
         # Fixed text: identifiers are ours, values are bound.
         self._position = f"SELECT after_sequence FROM event_subscriptions WHERE handler = {p(1)}"  # noqa: S608
+        # Free, lapsed or already the owner's: the row is (re)leased and comes back.
+        self._lease = (
+            "INSERT INTO event_subscriptions (handler, after_sequence, owner, lease_until) "  # noqa: S608
+            f"VALUES ({p(1)}, 0, {p(2)}, {p(4)}) ON CONFLICT (handler) DO UPDATE "
+            "SET owner = excluded.owner, lease_until = excluded.lease_until "
+            "WHERE event_subscriptions.owner IS NULL OR event_subscriptions.owner = excluded.owner "
+            f"OR event_subscriptions.lease_until < {p(3)} RETURNING handler"
+        )
+        self._release = (
+            "UPDATE event_subscriptions SET owner = NULL, lease_until = NULL "  # noqa: S608
+            f"WHERE handler = {p(1)} AND owner = {p(2)}"
+        )
         self._advance = (
             f"UPDATE event_subscriptions SET after_sequence = {p(3)} "  # noqa: S608
             f"WHERE handler = {p(1)} AND after_sequence = {p(2)} RETURNING handler"
@@ -57,6 +69,23 @@ class SqlHandlerProgress:
             f"DELETE FROM parked_events WHERE handler = {p(1)} AND event_id = {p(2)} "  # noqa: S608
             "RETURNING handler"
         )
+
+    def lease(
+        self, handler: str, owner: str, now: datetime, until: datetime
+    ) -> FutureResult[bool, AppError]:
+        time = self._dialect.encoders[ColumnType.TIMESTAMP]
+        arguments = (handler, owner, time(now), time(until))
+
+        async def upsert(statements: SqlExecutor) -> bool:
+            return await statements.fetch_one(self._lease, arguments) is not None
+
+        return self._held(upsert, write=True)
+
+    def release(self, handler: str, owner: str) -> FutureResult[None, AppError]:
+        async def update(statements: SqlExecutor) -> None:
+            await statements.execute(self._release, (handler, owner))
+
+        return self._held(update, write=True)
 
     def position(self, handler: str) -> FutureResult[int, AppError]:
         async def select(statements: SqlExecutor) -> int:
