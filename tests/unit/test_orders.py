@@ -16,6 +16,7 @@ from returns.future import FutureResult
 from returns.result import Failure, Result, Success
 
 from my_api.adapters.memory.unit_of_work import InMemoryUnitOfWork
+from my_api.application.catalog import not_in_placed_orders
 from my_api.application.crud import create_entity
 from my_api.application.items import ITEM_TABLE
 from my_api.application.member_commands import run_member_command
@@ -26,7 +27,6 @@ from my_api.application.orders import (
     ORDERS,
     OrderInput,
     OrderLineInput,
-    not_in_placed_orders,
     place,
 )
 from my_api.domain.item import Item

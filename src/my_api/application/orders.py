@@ -1,9 +1,10 @@
-"""The orders resource: its input, its table, and the pipelines composed from item steps.
+"""The orders resource: its input, its table, placing an order, and the declaration.
 
 Placing an order reserves stock on every line's item, then stores the order,
 in the caller's one unit of work: all or nothing (a Failure rolls the unit back).
-Cancelling gives the units back. Both touch items only through the steps every
-write shares (``writes.py``): a claimed row, a successor, compare-and-set.
+Cancelling gives the units back (``cancelling.py``). Both touch items only
+through the steps every write shares (``writes.py``): a claimed row, a
+successor, compare-and-set.
 
 Items are claimed in ``item_id`` order, whatever the order of the lines: two
 units that claim the same items then wait for each other in one direction only,
@@ -23,12 +24,12 @@ from returns.pipeline import flow
 from returns.pointfree import bind, bind_result
 from returns.result import Failure, Result, Success
 
+from my_api.application.cancelling import cancel_order
 from my_api.application.items import ITEMS
 from my_api.application.sequence import Step, emitting_in_sequence, in_sequence
 from my_api.application.writes import Change, evolved, recorded, store
-from my_api.domain.item import MAX_QUANTITY, Item
+from my_api.domain.item import Item
 from my_api.domain.order import (
-    CANCELLED,
     LINE_QUANTITY,
     LINES,
     NOTE,
@@ -41,7 +42,6 @@ from my_api.kernel.bus import Writing
 from my_api.kernel.converter import value_objects
 from my_api.kernel.errors import (
     AppError,
-    Conflict,
     FieldError,
     InsufficientStock,
     InvalidInput,
@@ -52,9 +52,7 @@ from my_api.kernel.member_command import MemberCommand, NoInput
 from my_api.kernel.preconditions import Expectation
 from my_api.kernel.repository import AsyncRepository
 from my_api.kernel.resource import Resource
-from my_api.kernel.specification import FieldSpecification, HasElement, Operator
 from my_api.kernel.table import EntityTable
-from my_api.kernel.unit_of_work import Session
 
 Items = AsyncRepository[Item, UUID]
 Orders = AsyncRepository[Order, UUID]
@@ -238,46 +236,6 @@ def place(dto: OrderInput, writing: Writing) -> FutureResult[Emitted[Order], App
     )
 
 
-# --- cancelling an order ----------------------------------------------------------------
-
-
-def _give_back(
-    writing: Writing, items: Items, line: OrderLine
-) -> FutureResult[Emitted[Item], AppError]:
-    """The line's units back to its item, deleted or not (it keeps its deletion)."""
-
-    def restocked(item: Item) -> FutureResult[Emitted[Item], AppError]:
-        quantity = item.quantity + line.quantity
-        if quantity > MAX_QUANTITY:  # the item's own rule would refuse the successor
-            return FutureResult.from_failure(
-                Conflict(f"Item {item.id} cannot hold {quantity} units; nothing was given back.")
-            )
-        change = Change(item, evolved(item, quantity=quantity))
-        # Claimed just now, so the version still holds: nothing can have overtaken it.
-        stored = store(items, change, Expectation.none(), writing.now, include_deleted=True)
-        return stored.map(lambda written: recorded(ITEMS, "updated", written, writing))
-
-    return items.claim(line.item_id, include_deleted=True).bind(restocked)
-
-
-def cancel_order(
-    writing: Writing, order: Order, _: NoInput
-) -> FutureResult[Emitted[Order], AppError]:
-    """The member command's step: stock back to every line's item (in ``item_id`` order),
-    the order ``cancelled``. The generics store it and add ``order.cancelled``.
-    """
-    if order.status == CANCELLED:
-        return FutureResult.from_failure(Conflict("The order is already cancelled."))
-    items = writing.session.repository(ITEMS.table)
-    steps: list[Step[Emitted[Item]]] = [
-        partial(_give_back, writing, items, line)
-        for line in sorted(order.lines, key=lambda line: line.item_id)
-    ]
-    return emitting_in_sequence(steps).map(
-        lambda emitted: emitted.map(lambda _: evolved(order, status=CANCELLED))
-    )
-
-
 CANCEL: MemberCommand[Order, NoInput] = MemberCommand(
     name="cancel", input=NoInput, step=cancel_order, event="cancelled"
 )
@@ -297,25 +255,3 @@ ORDERS: Resource[Order, OrderInput] = Resource(
     writes=frozenset({"create"}),
     create=place,
 )
-
-
-# --- what deleting an item asks of orders -------------------------------------------------
-
-
-def not_in_placed_orders(session: Session, item: Item) -> FutureResult[None, AppError]:
-    """409 while any placed order holds a line for ``item`` (``Resource.may_delete``).
-
-    The check and the item's compare-and-set delete share a unit of work; an order
-    placed meanwhile claims (locks) and writes the item, so the delete then loses
-    its compare-and-set instead of deleting an ordered item.
-    """
-    placed_with_item = FieldSpecification("status", Operator.EQ, PLACED) & HasElement(
-        "lines", "item_id", item.id
-    )
-
-    def unordered(placed: int) -> Result[None, AppError]:
-        if placed:
-            return Failure(Conflict(f"The item is in {placed} placed order(s); cancel them first."))
-        return Success(None)
-
-    return session.repository(ORDER_TABLE).count(placed_with_item).bind_result(unordered)
