@@ -24,17 +24,25 @@ EVENT_COLUMNS = "id, type, collection, aggregate_id, aggregate_version, time, da
 
 
 class SqlOutbox:
-    """Inserts events; one multi-row statement per unit of work, text built per row count."""
+    """Inserts events: one multi-row statement per unit of work. Its text is built once
+    per row count (a write emits one to a few events) and kept, like the repositories'
+    statements, rather than on every write.
+    """
 
     def __init__(self, dialect: Dialect) -> None:
         self._dialect = dialect
+        self._inserts: dict[int, str] = {}
 
     def append(
         self, statements: SqlExecutor, events: Sequence[DomainEvent]
     ) -> FutureResult[None, AppError]:
         if not events:
             return FutureResult.from_value(None)
-        return execute(statements, self._insert(len(events)), self._arguments(events))
+        rows = len(events)
+        insert = self._inserts.get(rows)
+        if insert is None:
+            insert = self._inserts[rows] = self._insert(rows)
+        return execute(statements, insert, self._arguments(events))
 
     def _insert(self, rows: int) -> str:
         p = self._dialect.param
