@@ -19,6 +19,9 @@ from returns.io import IOSuccess
 
 from my_api.adapters.sql.unit_of_work import SqlUnitOfWork
 from my_api.application.event_handlers import EventHandlers
+from my_api.bootstrap import provides
+from my_api.kernel.errors import AppError, Unavailable
+from my_api.kernel.event_feed import EventFeed
 from my_api.kernel.events import DomainEvent, Emitted, Published
 from my_api.settings import AuthMode
 from tests.conftest import ClientFactory
@@ -275,3 +278,40 @@ async def test_with_the_relay_off_the_service_publishes_nothing(
         await served.commit(events(1))
         # A relay would publish at once (the commit rings it); none does in this wait.
         assert await served.feed(wait=0.3) == {"events": [], "next_after": "0"}
+
+
+# -- the feed's store down -------------------------------------------------------------
+
+
+class _FeedDown:
+    """The feed's store failing as an unreachable database does, whatever is asked."""
+
+    def publish_pending(
+        self,
+        limit: int,  # noqa: ARG002 - the port's shape
+    ) -> FutureResult[Sequence[Published], AppError]:
+        return FutureResult.from_failure(Unavailable("database"))
+
+    def read(
+        self,
+        after: int,  # noqa: ARG002 - the port's shape
+        limit: int,  # noqa: ARG002
+        event_type: str | None = None,  # noqa: ARG002
+    ) -> FutureResult[Sequence[Published], AppError]:
+        return FutureResult.from_failure(Unavailable("database"))
+
+
+def _feed_down(_: Container) -> EventFeed:
+    return _FeedDown()
+
+
+async def test_with_the_feed_unreachable_a_read_is_a_503_problem(
+    database_url: str, client_for: ClientFactory
+) -> None:
+    async with client_for(database_url, lambda c: provides(c)(_feed_down), relay=False) as client:
+        response = await client.get(EVENTS, params={"after": "0", "wait": "1"})
+
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == "/problems/unavailable"
+    assert response.headers["retry-after"] == "1"

@@ -49,3 +49,12 @@ def test_a_resource_named_like_the_feed_is_refused_at_start_up(tmp_path: Path) -
 
     with pytest.raises(StartupError, match="may not be named 'events'"):
         create_app(container)
+
+
+def test_a_service_whose_buses_lack_a_handler_does_not_start(tmp_path: Path) -> None:
+    container = build_container(Settings(database_url=f"sqlite:///{tmp_path / 'unused.db'}"))
+    unanswered = container.clone()
+    unanswered[Handlers] = Handlers()
+
+    with pytest.raises(StartupError, match=r"^no handler for .*CreateEntity of items"):
+        create_app(unanswered)
